@@ -178,7 +178,9 @@ def query_text(name: str) -> str:
     path = QUERIES / f"{name}.sql"
     if not path.is_file():
         raise StoreError(f"no query named {name!r} ({path} is missing)")
-    return path.read_text(encoding="utf-8")
+    # header comments name parameters too; they must not reach the driver as placeholders
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return "\n".join(line for line in lines if not line.lstrip().startswith("--"))
 
 
 def open_store(url: str, read_only: bool = False, create: bool = True) -> Store:
