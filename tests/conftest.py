@@ -6,6 +6,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 import pytest
@@ -13,6 +14,9 @@ import sqlalchemy as sa
 
 from journey import settings as settings_module
 from journey.store import Store, open_store
+
+if TYPE_CHECKING:
+    from streamlit.testing.v1 import AppTest
 
 POSTGRES_ENV = "JOURNEY_TEST_POSTGRES_URL"
 REQUIRE_POSTGRES_ENV = "JOURNEY_REQUIRE_POSTGRES"
@@ -79,3 +83,30 @@ def frame(rows: list[dict[str, object]]) -> pl.DataFrame:
         pl.col(c).str.to_date() for c in df.columns
         if (c.endswith("_date") or c.startswith("period_")) and df[c].dtype == pl.String
     )
+
+
+@pytest.fixture
+def app_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
+    """A DuckDB store the dashboard under AppTest reads; Streamlit's caches start empty."""
+    import streamlit as st
+
+    url = f"duckdb:///{tmp_path / 'app.duckdb'}"
+    monkeypatch.setenv("JOURNEY_DATABASE_URL", url)
+    monkeypatch.setenv("JOURNEY_CONFIG", str(Path(__file__).parents[1] / "config" / "journey.toml"))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    store = open_store(url)
+    yield store
+    store.engine.dispose()
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def run_page(page: str, query: dict[str, str] | None = None, timeout: float = 30) -> "AppTest":
+    """Run one page file the way the dashboard frame does (filters first), with a URL query."""
+    from streamlit.testing.v1 import AppTest
+
+    app = AppTest.from_file(str(Path(__file__).parents[1] / page), default_timeout=timeout)
+    for key, value in (query or {}).items():
+        app.query_params[key] = value
+    return app.run()

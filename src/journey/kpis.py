@@ -10,7 +10,7 @@ from typing import Any
 import polars as pl
 
 from journey.filters import Filters
-from journey.settings import Settings
+from journey.settings import Settings, Target
 
 Query = Callable[..., pl.DataFrame]
 Kpis = dict[str, float | int | None]
@@ -94,3 +94,13 @@ def ratio(numerator: float | None, denominator: float | None) -> float | None:
 def nps(promoters: int, detractors: int, answers: int) -> float | None:
     """Net promoter score in points (−100…100): % promoters minus % detractors."""
     return None if not answers else 100.0 * (promoters - detractors) / answers
+
+
+def target_status(value: float | int | None, target: Target | None) -> str:
+    """'on target', 'off target', or 'no data' / 'no target' when there is nothing to compare."""
+    if target is None:
+        return "no target"
+    if value is None:
+        return "no data"
+    met = value >= target.value if target.better == "higher" else value <= target.value
+    return "on target" if met else "off target"

@@ -132,7 +132,7 @@ def _field(source: str, section: str, key: str) -> str:
 
 def _check(settings: Settings, source: str) -> None:
     try:
-        settings.zone
+        ZoneInfo(settings.time_zone)
     except (ZoneInfoNotFoundError, ValueError):
         raise SettingsError(f"{source}: unknown time_zone {settings.time_zone!r}") from None
     missing = set(settings.pipeline_stages) - set(settings.stage_probabilities)

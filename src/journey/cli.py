@@ -1,0 +1,236 @@
+"""The `journey` command: the same numbers the pages show, for scripts and scheduled checks."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from journey import settings as settings_module
+from journey.filters import DIMENSIONS, Filters
+from journey.settings import Settings, SettingsError
+from journey.store import Store, StoreError, open_store
+
+Run = Callable[[argparse.Namespace, Settings], int]
+FORMATS = ("table", "csv", "json")
+
+
+class UsageError(ValueError):
+    """A command-line value that cannot be used; the message says which and why."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        settings = settings_module.load(args.config)
+        run: Run = args.run
+        return run(args, settings)
+    except (StoreError, SettingsError, UsageError, OSError) as error:
+        print(f"journey: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("journey: interrupted", file=sys.stderr)
+        return 130
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="journey", description=__doc__)
+    root.add_argument("--db", help="store URL (else $JOURNEY_DATABASE_URL, else config/journey.toml)")
+    root.add_argument("--config", type=Path, help="settings file (default config/journey.toml)")
+    commands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for register in COMMANDS:
+        register(commands)
+    return root
+
+
+# --- shared pieces for commands -------------------------------------------------------------------
+
+def range_command(commands: Any, name: str, help_text: str, run: Run, as_of: bool = False,
+                  formats: Sequence[str] = FORMATS) -> argparse.ArgumentParser:
+    """A subcommand with --from/--to (and --as-of), the global filters and --format."""
+    command: argparse.ArgumentParser = commands.add_parser(name, help=help_text, description=help_text)
+    command.add_argument("--from", dest="start", type=_day, help="first day, YYYY-MM-DD (default: to − 27)")
+    command.add_argument("--to", dest="end", type=_day, help="last day, inclusive (default: today)")
+    if as_of:
+        command.add_argument("--as-of", dest="as_of", type=_day, help="state at the start of this day "
+                             "(default: today)")
+    for dimension in DIMENSIONS:
+        command.add_argument(f"--{dimension}", action="append", default=[],
+                             help=f"only this {dimension} (repeat for several)")
+    command.add_argument("--format", choices=formats, default=formats[0])
+    command.set_defaults(run=run)
+    return command
+
+
+def filters(args: argparse.Namespace, settings: Settings) -> Filters:
+    """The command's date range and filters; the range defaults to the 28 days up to today."""
+    end = args.end or today(settings)
+    start = args.start or end - timedelta(days=27)
+    if start > end:
+        raise UsageError(f"--from {start} is after --to {end}")
+    chosen = {d: tuple(v for value in getattr(args, d) for v in value.split(",") if v) for d in DIMENSIONS}
+    return Filters(start, end, **chosen)
+
+
+def today(settings: Settings) -> date:
+    return datetime.now(settings.zone).date()
+
+
+def reading_store(args: argparse.Namespace, settings: Settings) -> Store:
+    """The store, opened read-only so a running dashboard or import is not blocked."""
+    return open_store(settings_module.database_url(settings, args.db), read_only=True)
+
+
+def writing_store(args: argparse.Namespace, settings: Settings) -> Store:
+    return open_store(settings_module.database_url(settings, args.db))
+
+
+def emit(value: dict[str, Any] | pl.DataFrame, fmt: str) -> None:
+    """Print a result to stdout alone: a JSON object/array, CSV, or an aligned table."""
+    if fmt == "json":
+        data = value.to_dicts() if isinstance(value, pl.DataFrame) else value
+        print(json.dumps(data, default=_json_default, indent=2))
+    elif isinstance(value, pl.DataFrame):
+        print(_csv(value) if fmt == "csv" else _table(value.rows(), value.columns), end="")
+    else:
+        rows = [(key, _cell(v)) for key, v in _flatten(value)]
+        print(_csv(pl.DataFrame(rows, schema=["name", "value"], orient="row")) if fmt == "csv"
+              else _table(rows, ["name", "value"]), end="")
+
+
+def progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _json_default(value: object) -> str:
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+def _flatten(value: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    rows: list[tuple[str, Any]] = []
+    for key, item in value.items():
+        if isinstance(item, dict):
+            rows.extend(_flatten(item, f"{prefix}{key}."))
+        else:
+            rows.append((f"{prefix}{key}", item))
+    return rows
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, list):
+        return json.dumps(value, default=_json_default)
+    return str(value)
+
+
+def _csv(frame: pl.DataFrame) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(frame.columns)
+    writer.writerows([["" if v is None else v for v in row] for row in frame.rows()])
+    return buffer.getvalue()
+
+
+def _table(rows: Sequence[Sequence[object]], columns: Sequence[str]) -> str:
+    cells = [list(columns)] + [[_cell(v) for v in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(columns))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells]
+    return "\n".join(lines) + "\n"
+
+
+# --- commands -------------------------------------------------------------------------------------
+
+def _demo(commands: Any) -> None:
+    from journey import demo
+
+    command = commands.add_parser("demo", help="build the demo store (or, with --out, a demo folder)")
+    command.add_argument("--scale", choices=list(demo.SCALES), default="small")
+    command.add_argument("--seed", type=int, default=42)
+    command.add_argument("--end-date", type=_day, help="last day of demo data (default: today)")
+    command.add_argument("--out", type=Path, help="write an interchange folder instead of loading the store")
+    command.set_defaults(run=_run_demo)
+
+
+def _run_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from journey import demo
+
+    if args.out:
+        progress(f"generating the {args.scale} demo")
+        tables = demo.generate(args.scale, args.seed, args.end_date)
+        demo.write_folder(tables, args.out)
+        progress(f"wrote {sum(t.height for t in tables.values()):,} rows to {args.out}")
+        return 0
+    counts = demo.build(writing_store(args, settings), args.scale, args.seed, args.end_date, progress)
+    progress(f"demo store ready: {sum(counts.values()):,} rows")
+    return 0
+
+
+def _import(commands: Any) -> None:
+    command = commands.add_parser("import", help="load an interchange folder (CSV or Parquet) into the store")
+    command.add_argument("folder", type=Path)
+    command.add_argument("--format", choices=("table", "json"), default="table")
+    command.add_argument("--rejects-dir", type=Path, default=Path("data/rejects"))
+    command.set_defaults(run=_run_import)
+
+
+def _run_import(args: argparse.Namespace, settings: Settings) -> int:
+    from journey import ingest
+
+    try:
+        result = ingest.import_folder(writing_store(args, settings), args.folder, settings,
+                                      rejects_dir=args.rejects_dir, progress=progress)
+    except ingest.IngestError as error:
+        raise UsageError(str(error)) from error
+    summary = result.summary()
+    if args.format == "json":
+        emit(summary, "json")
+    else:
+        rows = [(t, n, summary["rejected"].get(t, 0)) for t, n in summary["loaded"].items()]
+        print(_table(rows, ["table", "loaded", "rejected"]), end="")
+        for reject in result.rejects[:10]:
+            progress(f"rejected {reject.file}:{reject.line} {reject.column}: {reject.reason}")
+        if result.rejects_file:
+            progress(f"{len(result.rejects):,} rejected rows, all listed in {result.rejects_file}")
+    return 0
+
+
+def _kpis(commands: Any) -> None:
+    range_command(commands, "kpis", "executive KPIs of the range (JSON object of SPEC.md)", _run_kpis,
+                  formats=("json", "csv", "table"))
+
+
+def _run_kpis(args: argparse.Namespace, settings: Settings) -> int:
+    from journey import kpis
+
+    flt = filters(args, settings)
+    daily = kpis.daily(reading_store(args, settings).query, flt, settings)
+    emit(dict(kpis.summarize(daily, flt.start, flt.end)), args.format)
+    return 0
+
+
+# Each register(commands) adds one subcommand; a feature adds its own line here.
+COMMANDS: list[Callable[[Any], None]] = [
+    _demo,
+    _import,
+    _kpis,
+]
