@@ -23,7 +23,7 @@ for row in (kpis.KPI_NAMES[:6], kpis.KPI_NAMES[6:]):
         column.metric(
             definitions.label(name), ui.format_value(name, value),
             delta=None if change is None else ui.format_change(name, change),
-            delta_color="inverse" if target and target.better == "lower" else "normal",
+            delta_color=ui.delta_color(target),
             help=help_text, border=True,
         )
         if target:

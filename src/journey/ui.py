@@ -19,7 +19,7 @@ from journey import definitions
 from journey import filters as filters_module
 from journey import settings as settings_module
 from journey.filters import DIMENSIONS, Filters
-from journey.settings import Settings
+from journey.settings import Settings, Target
 from journey.store import Store, StoreError, open_store
 
 log = logging.getLogger("journey")
@@ -103,7 +103,6 @@ def _filter_widgets() -> Filters:
         for dimension in DIMENSIONS:
             st.session_state[f"flt_{dimension}"] = list(getattr(flt, dimension))
         for note in notes:
-            st.toast(f"Link corrected: {note}")
             st.sidebar.warning(f"Link corrected: {note}")
     sidebar = st.sidebar
     sidebar.header("Filters")
@@ -217,6 +216,13 @@ def format_change(name: str, change: float) -> str:
     if definitions.kind(name) == "rate":
         return f"{100 * change:+.1f} pts"
     return f"{change:+,.0f}" if definitions.kind(name) in ("count", "money", "seconds") else f"{change:+,.1f}"
+
+
+def delta_color(target: Target | None) -> str:
+    """Green for a change in the better direction; grey when no direction is better (e.g. contacts)."""
+    if target is None:
+        return "off"
+    return "inverse" if target.better == "lower" else "normal"
 
 
 def status_icon(status: str) -> str:
