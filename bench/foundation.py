@@ -78,7 +78,8 @@ def main() -> None:
     print(f"DuckDB read_csv of the same files (no validation): {seconds:.1f} s, {imported / seconds:,.0f} rows/s")
 
     duck = open_store(f"duckdb:///{work / 'import.duckdb'}", read_only=True)
-    print(f"journey kpis, 28 days (DuckDB, warm median): {median_time(lambda: kpis.report(duck.query, flt, settings)):.3f} s")
+    seconds = median_time(lambda: kpis.report(duck.query, flt, settings))
+    print(f"journey kpis, 28 days (DuckDB, warm median): {seconds:.3f} s")
 
     try:
         postgres = open_store(fresh_postgres(args.postgres))

@@ -102,7 +102,7 @@ def app_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store
     st.cache_resource.clear()
 
 
-def run_page(page: str, query: dict[str, str] | None = None, timeout: float = 30) -> "AppTest":
+def run_page(page: str, query: dict[str, str] | None = None, timeout: float = 30) -> AppTest:
     """Run one page file the way the dashboard frame does (filters first), with a URL query."""
     from streamlit.testing.v1 import AppTest
 
