@@ -1,0 +1,71 @@
+-- name: journey_worst
+-- grain: one row per event of the worst journeys at a stage (at most :journeys_limit journeys)
+-- params: :start_ts (inclusive), :end_ts (exclusive), :stage, :journeys_limit, :channels, :segments, :regions (each with its all_ flag); a journey qualifies by a rated event of the stage in the range after the filters; all its events are listed
+-- returns: journey_rank (1 = worst), journey_id, customer_id, stage_rating (its lowest rating at the stage), event_id, stage, occurred_at, channel, product, outcome, rating
+with
+
+stage_ratings as (
+    select
+        journey_events.journey_id,
+        journey_events.customer_id,
+        journey_events.occurred_at,
+        journey_events.rating
+    from journey_events
+    left join customers on customers.customer_id = journey_events.customer_id
+    where journey_events.occurred_at >= :start_ts
+        and journey_events.occurred_at < :end_ts
+        and journey_events.stage = :stage
+        and journey_events.rating is not null
+        and (:all_channels or journey_events.channel in :channels)
+        and (:all_segments or customers.segment in :segments)
+        and (:all_regions or customers.region in :regions)
+),
+
+per_journey as (
+    select
+        journey_id,
+        min(customer_id) as customer_id,
+        min(rating) as stage_rating,
+        max(occurred_at) as last_rated_at
+    from stage_ratings
+    group by journey_id
+),
+
+worst as (
+    select
+        journey_id,
+        customer_id,
+        stage_rating,
+        row_number() over (order by stage_rating, last_rated_at desc, journey_id) as journey_rank
+    from per_journey
+),
+
+chosen as (
+    select
+        journey_id,
+        customer_id,
+        stage_rating,
+        journey_rank
+    from worst
+    where journey_rank <= :journeys_limit
+),
+
+final as (
+    select
+        chosen.journey_rank,
+        chosen.journey_id,
+        chosen.customer_id,
+        chosen.stage_rating,
+        journey_events.event_id,
+        journey_events.stage,
+        journey_events.occurred_at,
+        journey_events.channel,
+        journey_events.product,
+        journey_events.outcome,
+        journey_events.rating
+    from chosen
+    inner join journey_events on journey_events.journey_id = chosen.journey_id
+)
+
+select * from final
+order by journey_rank, occurred_at, event_id
