@@ -1,0 +1,46 @@
+-- name: pipeline_closed_cells
+-- grain: one row per owner, product, source, lost reason and status, over opportunities won or lost in the range
+-- params: :start_ts (inclusive), :end_ts (exclusive), :segments, :regions, :teams (each with its all_ flag); channel does not apply
+-- returns: owner_id, owner_name, team, product, source, lost_reason, status, closed_count, amount_sum, cycle_days_sum
+with
+
+closed_opportunities as (
+    select
+        opportunities.owner_id,
+        agents.name as owner_name,
+        agents.team,
+        opportunities.product,
+        opportunities.source,
+        opportunities.lost_reason,
+        opportunities.status,
+        opportunities.amount,
+        opportunities.closed_at - opportunities.created_at as cycle_time
+    from opportunities
+    left join customers on customers.customer_id = opportunities.customer_id
+    left join agents on agents.agent_id = opportunities.owner_id
+    where opportunities.status in ('won', 'lost')
+        and opportunities.closed_at >= :start_ts
+        and opportunities.closed_at < :end_ts
+        and (:all_segments or customers.segment in :segments)
+        and (:all_regions or customers.region in :regions)
+        and (:all_teams or agents.team in :teams)
+),
+
+final as (
+    select
+        owner_id,
+        owner_name,
+        team,
+        product,
+        source,
+        lost_reason,
+        status,
+        count(*) as closed_count,
+        cast(sum(amount) as double precision) as amount_sum,
+        coalesce(cast(sum(extract(epoch from cycle_time)) as double precision) / 86400, 0) as cycle_days_sum
+    from closed_opportunities
+    group by owner_id, owner_name, team, product, source, lost_reason, status
+)
+
+select * from final
+order by owner_id, product, source, lost_reason, status

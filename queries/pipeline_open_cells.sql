@@ -1,0 +1,98 @@
+-- name: pipeline_open_cells
+-- grain: one row per owner, stage, age bucket, expected close month and overdue flag, over opportunities open as of a day
+-- params: :as_of_ts (the as-of day's local midnight, UTC), :as_of_date (the as-of day), :tz, :first_stage, :segments, :regions, :teams (each with its all_ flag); channel does not apply to opportunities
+-- returns: owner_id, owner_name, team, stage, age_bucket, close_month, overdue, open_count, amount_sum, amount_sq_sum
+with
+
+-- open as of the day: created before it, not closed before it (SPEC "Pipeline as of D")
+open_opportunities as (
+    select
+        opportunities.opportunity_id,
+        opportunities.owner_id,
+        agents.name as owner_name,
+        agents.team,
+        opportunities.amount,
+        opportunities.created_at,
+        opportunities.expected_close_date
+    from opportunities
+    left join customers on customers.customer_id = opportunities.customer_id
+    left join agents on agents.agent_id = opportunities.owner_id
+    where opportunities.created_at < :as_of_ts
+        and (opportunities.closed_at is null or opportunities.closed_at >= :as_of_ts)
+        and (:all_segments or customers.segment in :segments)
+        and (:all_regions or customers.region in :regions)
+        and (:all_teams or agents.team in :teams)
+),
+
+stage_rows as (
+    select
+        opportunity_stages.opportunity_id,
+        opportunity_stages.stage,
+        opportunity_stages.entered_at
+    from opportunity_stages
+    inner join open_opportunities on open_opportunities.opportunity_id = opportunity_stages.opportunity_id
+    where opportunity_stages.entered_at < :as_of_ts
+),
+
+first_rows as (
+    select
+        opportunity_id,
+        min(entered_at) as first_entered_at
+    from stage_rows
+    group by opportunity_id
+),
+
+-- a deal sits in the first configured stage from its creation until its first stage row
+entries as (
+    select opportunity_id, stage, entered_at from stage_rows
+    union all
+    select
+        open_opportunities.opportunity_id,
+        cast(:first_stage as varchar) as stage,
+        open_opportunities.created_at as entered_at
+    from open_opportunities
+    left join first_rows on first_rows.opportunity_id = open_opportunities.opportunity_id
+    where first_rows.first_entered_at is null or first_rows.first_entered_at > open_opportunities.created_at
+),
+
+latest_entries as (
+    select
+        opportunity_id,
+        stage,
+        row_number() over (partition by opportunity_id order by entered_at desc, stage desc) as recency
+    from entries
+),
+
+open_deals as (
+    select
+        open_opportunities.owner_id,
+        open_opportunities.owner_name,
+        open_opportunities.team,
+        latest_entries.stage,
+        open_opportunities.amount,
+        open_opportunities.expected_close_date,
+        cast(:as_of_date as date)
+            - cast((open_opportunities.created_at at time zone 'UTC') at time zone :tz as date) as age_days
+    from open_opportunities
+    inner join latest_entries on latest_entries.opportunity_id = open_opportunities.opportunity_id
+    where latest_entries.recency = 1
+),
+
+final as (
+    select
+        owner_id,
+        owner_name,
+        team,
+        stage,
+        case when age_days <= 30 then 0 when age_days <= 90 then 1 when age_days <= 180 then 2 else 3 end as age_bucket,
+        cast(date_trunc('month', expected_close_date) as date) as close_month,
+        coalesce(expected_close_date < cast(:as_of_date as date), false) as overdue,
+        count(*) as open_count,
+        cast(sum(amount) as double precision) as amount_sum,
+        cast(sum(amount * amount) as double precision) as amount_sq_sum
+    from open_deals
+    group by owner_id, owner_name, team, stage, age_bucket, close_month, overdue
+)
+
+select * from final
+order by owner_id, stage, age_bucket, close_month, overdue

@@ -1,0 +1,38 @@
+-- name: pipeline_won_monthly
+-- grain: one row per local close month and owner, over opportunities won in the range
+-- params: :start_ts (inclusive), :end_ts (exclusive), :tz, :segments, :regions, :teams (each with its all_ flag); channel does not apply
+-- returns: close_month, owner_id, owner_name, team, won_count, won_amount_sum
+with
+
+won_opportunities as (
+    select
+        opportunities.owner_id,
+        agents.name as owner_name,
+        agents.team,
+        opportunities.amount,
+        cast(date_trunc('month', (opportunities.closed_at at time zone 'UTC') at time zone :tz) as date) as close_month
+    from opportunities
+    left join customers on customers.customer_id = opportunities.customer_id
+    left join agents on agents.agent_id = opportunities.owner_id
+    where opportunities.status = 'won'
+        and opportunities.closed_at >= :start_ts
+        and opportunities.closed_at < :end_ts
+        and (:all_segments or customers.segment in :segments)
+        and (:all_regions or customers.region in :regions)
+        and (:all_teams or agents.team in :teams)
+),
+
+final as (
+    select
+        close_month,
+        owner_id,
+        owner_name,
+        team,
+        count(*) as won_count,
+        cast(sum(amount) as double precision) as won_amount_sum
+    from won_opportunities
+    group by close_month, owner_id, owner_name, team
+)
+
+select * from final
+order by close_month, owner_id

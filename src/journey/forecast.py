@@ -1,0 +1,205 @@
+"""Pipeline forecasts of SPEC.md from additive cells: stage probabilities, the weighted and the learned-timing
+forecast, their 90% intervals and backtest accuracy (WAPE). Pure functions: no queries here."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date
+
+import polars as pl
+
+from journey.settings import Settings
+
+HORIZON_MONTHS = 3  # the as-of month and the two after it
+LOOKBACK_MONTHS = 12  # the learned timing learns from monthly snapshots over the year before
+Z_90 = 1.6449  # two-sided 90% normal interval
+AGE_BUCKETS = ("0–30 days", "31–90 days", "91–180 days", "over 180 days")  # age_bucket 0..3 of the queries
+PERIOD_COLUMNS = ("period", "won_to_date", "open_forecast", "forecast", "forecast_low", "forecast_high",
+                  "open_amount")
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later (earlier if negative), clamped to the month's end as SQL does."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def horizon(as_of: date) -> list[date]:
+    """First days of the as-of month and the months after it that are forecast."""
+    return [add_months(month_start(as_of), k) for k in range(HORIZON_MONTHS)]
+
+
+def backtest_months(as_of: date, count: int) -> list[date]:
+    """First days of the `count` months before the as-of month, oldest first."""
+    return [add_months(month_start(as_of), -k) for k in range(count, 0, -1)]
+
+
+def stage_probabilities(outcomes: pl.DataFrame, settings: Settings) -> pl.DataFrame:
+    """Per configured stage: the learned share won and the probability used (configured below the minimum).
+
+    In: stage, closed_count, won_count (deals closed in the 365 days before the as-of day that entered the stage).
+    Out: one row per configured stage, in order: stage, closed_count, won_count, learned_pct, configured_pct,
+    probability_pct, probability_source.
+    """
+    counts = {row["stage"]: (int(row["closed_count"]), int(row["won_count"])) for row in outcomes.iter_rows(named=True)}
+    rows = []
+    for stage in settings.pipeline_stages:
+        closed, won = counts.get(stage, (0, 0))
+        learned = won / closed if closed else None
+        use_learned = settings.learned_probabilities and closed > 0 and closed >= settings.min_closed_for_learned
+        configured = float(settings.stage_probabilities[stage])
+        rows.append((stage, closed, won, learned, configured, learned if use_learned else configured,
+                     "learned" if use_learned else "configured"))
+    return pl.DataFrame(rows, orient="row", schema={
+        "stage": pl.String, "closed_count": pl.Int64, "won_count": pl.Int64, "learned_pct": pl.Float64,
+        "configured_pct": pl.Float64, "probability_pct": pl.Float64, "probability_source": pl.String})
+
+
+def probability_map(stages: pl.DataFrame) -> dict[str, float]:
+    return dict(zip(stages["stage"].to_list(), stages["probability_pct"].to_list(), strict=True))
+
+
+def weighted_pipeline(open_cells: pl.DataFrame, probabilities: dict[str, float]) -> float:
+    """Σ amount × probability(stage) over open deals (a stage not configured counts 0)."""
+    if open_cells.height == 0:
+        return 0.0
+    return float((open_cells["amount_sum"] * _probability(open_cells, probabilities)).sum())
+
+
+def _probability(cells: pl.DataFrame, probabilities: dict[str, float]) -> pl.Series:
+    return cells["stage"].replace_strict(probabilities, default=0.0, return_dtype=pl.Float64)
+
+
+def forecast_period(cells: pl.DataFrame, as_of: date) -> pl.DataFrame:
+    """Open cells with the month their expected close puts them in: overdue deals slip into the as-of month."""
+    current = month_start(as_of)
+    return cells.with_columns(
+        period=pl.when(pl.col("close_month") < current).then(pl.lit(current)).otherwise(pl.col("close_month")))
+
+
+def weighted_forecast(open_cells: pl.DataFrame, won: pl.DataFrame, probabilities: dict[str, float], as_of: date,
+                      keys: tuple[str, ...] = ()) -> pl.DataFrame:
+    """SPEC's forecast per month of the horizon: won to date + Σ amount × p of deals expected to close then.
+
+    In: pipeline_open_cells as of the day; pipeline_won_monthly up to the as-of instant.
+    Out: one row per keys and period: PERIOD_COLUMNS (interval: normal approximation, deals won or lost whole).
+    """
+    months = horizon(as_of)
+    p = _probability(open_cells, probabilities) if open_cells.height else pl.Series([], dtype=pl.Float64)
+    opened = forecast_period(open_cells.with_columns(p=p), as_of).filter(pl.col("period").is_in(months))
+    expected = opened.group_by(*keys, "period").agg(
+        open_forecast=(pl.col("amount_sum") * pl.col("p")).sum(),
+        variance=(pl.col("amount_sq_sum") * pl.col("p") * (1 - pl.col("p"))).sum(),
+        open_amount=pl.col("amount_sum").sum())
+    return _with_won(expected, won, months, keys, open_cells)
+
+
+def _with_won(expected: pl.DataFrame, won: pl.DataFrame, months: list[date], keys: tuple[str, ...],
+              open_cells: pl.DataFrame) -> pl.DataFrame:
+    """Expected open amounts joined with the amount already won, on a full keys × months grid, with intervals
+    (every key with open deals or wins gets its months, even with nothing expected in them)."""
+    won_to_date = won.filter(pl.col("close_month").is_in(months)).group_by(*keys, "close_month").agg(
+        won_to_date=pl.col("won_amount_sum").sum()).rename({"close_month": "period"})
+    grid = pl.DataFrame({"period": months}, schema={"period": pl.Date})
+    if keys:
+        present = pl.concat([open_cells.select(keys), won_to_date.select(keys)]).unique()
+        grid = present.join(grid, how="cross")
+    frame = grid.join(expected, on=[*keys, "period"], how="left").join(won_to_date, on=[*keys, "period"], how="left")
+    frame = frame.with_columns(pl.col("won_to_date", "open_forecast", "variance", "open_amount").fill_null(0.0))
+    spread = Z_90 * pl.col("variance").sqrt()
+    return frame.with_columns(forecast=pl.col("won_to_date") + pl.col("open_forecast")).with_columns(
+        forecast_low=pl.max_horizontal(pl.col("won_to_date"), pl.col("forecast") - spread),
+        forecast_high=pl.min_horizontal(pl.col("won_to_date") + pl.col("open_amount"), pl.col("forecast") + spread),
+    ).select(*keys, *PERIOD_COLUMNS).sort(*keys, "period")
+
+
+def timing_rates(cells: pl.DataFrame, model_day: date, settings: Settings) -> pl.DataFrame:
+    """P(a deal open on `model_day` is won k months on), per stage and age bucket, from past monthly snapshots.
+
+    In: pipeline_timing_cells. Snapshot j (model_day − j months, j = 1..12) teaches month offset k only when
+    k < j, so its outcome month ended before model_day (no look-ahead). A cell is shrunk towards its stage,
+    the stage towards all stages, with `min_closed_for_learned` pseudo-deals.
+    Out: stage, age_bucket, month_offset, probability (months with no history at all are absent).
+    """
+    frames = []
+    for k in range(HORIZON_MONTHS):
+        snapshots = [add_months(model_day, -j) for j in range(k + 1, LOOKBACK_MONTHS + 1)]
+        seen = cells.filter(pl.col("snapshot_date").is_in(snapshots)).with_columns(
+            won=pl.when(pl.col("won_month_offset") == k).then(pl.col("deal_count")).otherwise(0))
+        if seen["deal_count"].sum() > 0:
+            frames.append(_shrunk(seen, settings).with_columns(month_offset=pl.lit(k, pl.Int64)))
+    schema = {"stage": pl.String, "age_bucket": pl.Int64, "month_offset": pl.Int64, "probability": pl.Float64}
+    if not frames:
+        return pl.DataFrame(schema=schema)
+    return pl.concat([f.select(list(schema)).cast(schema) for f in frames])  # type: ignore[arg-type]
+
+
+def _shrunk(seen: pl.DataFrame, settings: Settings) -> pl.DataFrame:
+    """(won + m·parent) / (deals + m) per stage × age bucket, parents: stage, then all stages."""
+    m = float(settings.min_closed_for_learned)
+    overall = float(seen["won"].sum()) / float(seen["deal_count"].sum())
+    stages = seen.group_by("stage").agg(pl.col("won").sum(), pl.col("deal_count").sum()).with_columns(
+        stage_p=_shrink(overall, m)).select("stage", "stage_p")
+    grid = pl.DataFrame({"stage": list(settings.pipeline_stages)}).join(
+        pl.DataFrame({"age_bucket": list(range(len(AGE_BUCKETS)))}), how="cross")
+    grid = grid.join(stages, on="stage", how="left").with_columns(pl.col("stage_p").fill_null(overall))
+    cells = seen.group_by("stage", "age_bucket").agg(pl.col("won").sum(), pl.col("deal_count").sum())
+    return grid.join(cells, on=["stage", "age_bucket"], how="left").with_columns(
+        pl.col("won", "deal_count").fill_null(0)).with_columns(
+        probability=_shrink(pl.col("stage_p"), m))
+
+
+def _shrink(parent: float | pl.Expr, m: float) -> pl.Expr:
+    """(won + m·parent) / (deals + m); the parent alone where there is nothing of one's own."""
+    rate = (pl.col("won") + m * parent) / (pl.col("deal_count") + m)
+    return pl.when(pl.col("deal_count") + m > 0).then(rate).otherwise(parent)
+
+
+def timing_forecast(open_cells: pl.DataFrame, won: pl.DataFrame, rates: pl.DataFrame, as_of: date,
+                    fallback: pl.DataFrame, keys: tuple[str, ...] = ()) -> pl.DataFrame:
+    """The learned-timing forecast per month: won to date + Σ amount × P(won in that month | stage, age).
+
+    In: open cells and won months as for weighted_forecast; timing_rates; `fallback` = the weighted forecast,
+    used for a month the history says nothing about. Out: as weighted_forecast (open_amount = all open deals).
+    """
+    months = horizon(as_of)
+    learned = [months[k] for k in rates["month_offset"].unique().to_list()]
+    joined = open_cells.join(rates, on=["stage", "age_bucket"], how="inner").with_columns(
+        period=pl.col("month_offset").replace_strict(dict(enumerate(months)), return_dtype=pl.Date))
+    expected = joined.group_by(*keys, "period").agg(
+        open_forecast=(pl.col("amount_sum") * pl.col("probability")).sum(),
+        variance=(pl.col("amount_sq_sum") * pl.col("probability") * (1 - pl.col("probability"))).sum())
+    totals = open_cells.group_by(*keys).agg(open_amount=pl.col("amount_sum").sum()) if keys else (
+        pl.DataFrame({"open_amount": [float(open_cells["amount_sum"].sum()) if open_cells.height else 0.0]}))
+    expected = expected.join(totals, on=list(keys), how="left") if keys else expected.join(totals, how="cross")
+    frame = _with_won(expected, won, months, keys, open_cells)
+    return pl.concat([frame.filter(pl.col("period").is_in(learned)),
+                      fallback.filter(~pl.col("period").is_in(learned)).select(frame.columns)]).sort(*keys, "period")
+
+
+def wape(forecasts: list[float], actuals: list[float]) -> float | None:
+    """Σ|forecast − actual| / Σ actual; missing when nothing was actually won."""
+    total = sum(actuals)
+    if not total:
+        return None
+    return sum(abs(f - a) for f, a in zip(forecasts, actuals, strict=True)) / total
+
+
+def preferred_method(weighted_wape: float | None, timing_wape: float | None) -> str:
+    """The method with the lower backtest WAPE; the weighted baseline on a tie or without a backtest."""
+    if timing_wape is not None and (weighted_wape is None or timing_wape < weighted_wape):
+        return "timing"
+    return "weighted"
+
+
+def month_share(period_start: date, period_end: date, month: date) -> float:
+    """The share of a quota period (both ends inclusive) that falls in a month: quotas are prorated by day."""
+    month_end = add_months(month, 1)
+    overlap = (min(period_end.toordinal() + 1, month_end.toordinal()) - max(period_start, month).toordinal())
+    days = period_end.toordinal() + 1 - period_start.toordinal()
+    return max(overlap, 0) / days if days > 0 else 0.0
