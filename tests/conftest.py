@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from collections.abc import Iterator
@@ -14,6 +15,9 @@ import sqlalchemy as sa
 
 from journey import settings as settings_module
 from journey.store import Store, open_store
+
+# Clearing Streamlit's caches outside a runtime logs a warning through a stream pytest has closed.
+logging.getLogger("streamlit.runtime.caching").setLevel(logging.ERROR)
 
 if TYPE_CHECKING:
     from streamlit.testing.v1 import AppTest

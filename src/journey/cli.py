@@ -228,9 +228,132 @@ def _run_kpis(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _report(commands: Any) -> None:
+    help_text = "the weekly review of an ISO week: KPI table to stdout, or the HTML (and PDF) report"
+    command = commands.add_parser("report", help=help_text, description=help_text)
+    command.add_argument("--week", help="ISO week, e.g. 2026-W47 (default: the last complete week)")
+    command.add_argument("--out", type=Path, help="write the self-contained HTML report here")
+    command.add_argument("--pdf", type=Path, help="also print the report to this PDF (needs Chromium)")
+    for dimension in DIMENSIONS:
+        command.add_argument(f"--{dimension}", action="append", default=[],
+                             help=f"only this {dimension} (repeat for several)")
+    command.add_argument("--format", choices=FORMATS, default="table", help="KPI table format without --out")
+    command.set_defaults(run=_run_report)
+
+
+def _run_report(args: argparse.Namespace, settings: Settings) -> int:
+    from journey import report, weekly
+
+    try:
+        week = weekly.Week.parse(args.week) if args.week else weekly.default_week(today(settings), today(settings))
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    chosen = {d: tuple(v for value in getattr(args, d) for v in value.split(",") if v) for d in DIMENSIONS}
+    flt, store = Filters(week.start, week.end, **chosen), reading_store(args, settings)
+    if not args.out and not args.pdf:
+        review = report.review(store.query, week, flt, settings)
+        table = review.table.select(pl.lit(str(week)).alias("week"), pl.all())
+        emit({"week": str(week), "kpis": review.table.to_dicts(), "why": review.sentences} if args.format == "json"
+             else table, args.format)
+        return 0
+    out = args.out or args.pdf.with_suffix(".html")
+    out.write_text(report.build(store.query, week, flt, settings, report.store_label(store.url)), encoding="utf-8")
+    progress(f"wrote {out}")
+    if args.pdf:
+        try:
+            progress(f"wrote {report.pdf(out, args.pdf)}")
+        except report.ReportError as error:
+            raise UsageError(str(error)) from None
+    return 0
+
+
+def _agents(commands: Any) -> None:
+    range_command(commands, "agents", "agent scorecard: raw and mix-adjusted metrics, composite score and rank "
+                  "(one row per agent with contacts in range)", _run_agents, formats=("csv", "table", "json"))
+    range_command(commands, "best-agents", "the recommended agent per contact reason (highest shrunk FCR among "
+                  "agents with min_contacts_reason contacts of it)", _run_best_agents, formats=("csv", "table", "json"))
+
+
+def _run_agents(args: argparse.Namespace, settings: Settings) -> int:
+    from journey import agents
+
+    result = agents.report(reading_store(args, settings).query, filters(args, settings), settings)
+    emit(agents.cli_table(result.scorecard), args.format)
+    return 0
+
+
+def _run_best_agents(args: argparse.Namespace, settings: Settings) -> int:
+    from journey import agents
+
+    result = agents.report(reading_store(args, settings).query, filters(args, settings), settings)
+    emit(result.best, args.format)
+    return 0
+
+
+def _pipeline(commands: Any) -> None:
+    range_command(commands, "pipeline", "the pipeline as of a day: weighted pipeline, stage probabilities, forecast of "
+                  "the as-of month and the two after it, backtest and WAPE (both methods)", _run_pipeline,
+                  as_of=True, formats=("json", "table", "csv"))
+
+
+def _run_pipeline(args: argparse.Namespace, settings: Settings) -> int:
+    from journey import pipeline
+
+    as_of = args.as_of or today(settings)
+    result = pipeline.forecasts(reading_store(args, settings).query, as_of, filters(args, settings), settings)
+    emit(pipeline.cli_json(result), args.format)
+    return 0
+
+
+def _curve(commands: Any) -> None:
+    range_command(commands, "curve", "the experience curve: stage score, top-box share and ratings against the best "
+                  "peer benchmark, and peaks (one row per stage in journey order)", _run_curve,
+                  formats=("csv", "table", "json"))
+
+
+def _run_curve(args: argparse.Namespace, settings: Settings) -> int:
+    from journey import curve
+
+    result = curve.report(reading_store(args, settings).query, filters(args, settings), settings)
+    emit(curve.cli_table(result), args.format)
+    return 0
+
+
+def _customers(commands: Any) -> None:
+    range_command(commands, "customers", "customer value against cost-to-serve (groups' counts and margins, Pareto "
+                  "share), contact coordination and at-risk customers without follow-up", _run_customers,
+                  formats=("json", "table", "csv"))
+    help_text = "freshness of every table (rows, newest record, age, traffic light) and stale customer records"
+    command = commands.add_parser("health", help=help_text, description=help_text)
+    command.add_argument("--format", choices=("json", "table", "csv"), default="json")
+    command.set_defaults(run=_run_health)
+
+
+def _run_customers(args: argparse.Namespace, settings: Settings) -> int:
+    from journey import customers
+
+    emit(customers.cli_json(reading_store(args, settings).query, filters(args, settings), settings), args.format)
+    return 0
+
+
+def _run_health(args: argparse.Namespace, settings: Settings) -> int:
+    from datetime import UTC
+
+    from journey import health
+
+    now = datetime.now(UTC).replace(tzinfo=None)
+    emit(health.cli_json(reading_store(args, settings).query, settings, now), args.format)
+    return 0
+
+
 # Each register(commands) adds one subcommand; a feature adds its own line here.
 COMMANDS: list[Callable[[Any], None]] = [
     _demo,
     _import,
     _kpis,
+    _report,
+    _agents,
+    _pipeline,
+    _curve,
+    _customers,
 ]

@@ -168,6 +168,12 @@ import_rejects = sa.Table(
     sa.Column("reason", sa.String()),
     sa.Column("value", sa.String()),
 )
+weekly_notes = sa.Table(  # the weekly review's notes (decisions, owners), one text per ISO week
+    "weekly_notes", metadata,
+    sa.Column("week", sa.String(), primary_key=True),
+    sa.Column("notes", sa.String()),
+    sa.Column("updated_at", sa.DateTime()),
+)
 
 _postgres_index("interactions_started_at", TABLES["interactions"], "started_at")
 _postgres_index("interactions_customer_reason", TABLES["interactions"],

@@ -15,7 +15,7 @@ import polars as pl
 import streamlit as st
 from sqlalchemy.engine import make_url
 
-from journey import definitions
+from journey import definitions, weekly
 from journey import filters as filters_module
 from journey import settings as settings_module
 from journey.filters import DIMENSIONS, Filters
@@ -142,11 +142,6 @@ def start() -> bool:
     return True
 
 
-def coming_soon(what: str) -> None:
-    """An honest placeholder for a page that is not built yet."""
-    st.info(f"Coming soon: {what}")
-
-
 @contextmanager
 def guarded(page: str) -> Iterator[None]:
     """Run a page; a store problem or a bug shows a short message and a retry button, never a traceback."""
@@ -197,18 +192,7 @@ def columns(frame: pl.DataFrame) -> dict[str, Any]:
     return config
 
 
-def format_value(name: str, value: float | int | None) -> str:
-    """A KPI value as people read it: 73.4%, 412 s, 1,204, +12.5."""
-    if value is None:
-        return "–"
-    kind = definitions.kind(name)
-    if kind == "rate":
-        return f"{100 * value:.1f}%"
-    if kind == "seconds":
-        return f"{value:,.0f} s"
-    if kind in ("count", "money"):
-        return f"{value:,.0f}"
-    return f"{value:,.1f}"
+format_value = weekly.show  # one display form for KPI values, in tiles, tables and the report
 
 
 def format_change(name: str, change: float) -> str:
@@ -230,6 +214,24 @@ def status_icon(status: str) -> str:
 
 
 def footer() -> None:
-    """Where the numbers come from, on every page."""
+    """Where the numbers come from and how fresh they are, on every page (one small cached query)."""
+    from datetime import UTC
+
+    from journey import health
+
     shown = make_url(database_url()).render_as_string(hide_password=True)
-    st.caption(f"Store: `{shown}` · time zone {settings().time_zone}")
+    dots = {"green": ":green[●]", "amber": ":orange[●]", "red": ":red[●]"}
+    try:
+        status = health.footer_status(query, settings(), datetime.now(UTC).replace(tzinfo=None))
+    except Exception:  # noqa: BLE001 - freshness is a courtesy; the page above must still show
+        log.error("footer freshness failed:\n%s", traceback.format_exc())
+        status = None
+    if status is None or status.newest is None:
+        fresh = "no data yet" if status else "freshness unknown"
+    else:
+        local = status.newest.replace(tzinfo=UTC).astimezone(settings().zone)
+        fresh = f"data as of {local:%Y-%m-%d %H:%M} {dots.get(status.light or '', '')} {status.light}"
+        if status.lagging:
+            fresh += " · lagging: " + ", ".join(f"{table} {dots[light]} {light}"
+                                               for table, light in status.lagging.items()) + " (see Data health)"
+    st.caption(f"{fresh} · store `{shown}` · time zone {settings().time_zone}")
