@@ -147,8 +147,15 @@ def _csv(frame: pl.DataFrame) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(frame.columns)
-    writer.writerows([["" if v is None else v for v in row] for row in frame.rows()])
+    writer.writerows([[_csv_cell(v) for v in row] for row in frame.rows()])
     return buffer.getvalue()
+
+
+def _csv_cell(value: object) -> object:
+    """Empty for missing, lowercase booleans as in JSON, everything else as Python writes it."""
+    if value is None:
+        return ""
+    return str(value).lower() if isinstance(value, bool) else value
 
 
 def _table(rows: Sequence[Sequence[object]], columns: Sequence[str]) -> str:

@@ -80,8 +80,19 @@ def filters() -> Filters:
     flt = _filter_widgets()
     st.session_state[FILTERS_KEY] = flt
     st.session_state["_filters_run"] = _run_id()
-    st.query_params.from_dict(flt.to_query())
+    _write_filters_to_url(flt)
     return flt
+
+
+def _write_filters_to_url(flt: Filters) -> None:
+    """Put the filters in the URL, leaving a page's own parameters (as-of date, week) as they are."""
+    wanted = flt.to_query()
+    for key in ("from", "to", *DIMENSIONS):
+        if key not in wanted and key in st.query_params:
+            del st.query_params[key]
+    for key, value in wanted.items():
+        if st.query_params.get(key) != value:
+            st.query_params[key] = value
 
 
 def _run_id() -> int:
@@ -181,7 +192,11 @@ def columns(frame: pl.DataFrame) -> dict[str, Any]:
     for name in frame.columns:
         kind = definitions.kind(name)
         label, help_text = name.replace("_", " "), definitions.HELP.get(name)
-        if kind == "rate":
+        if frame[name].dtype == pl.Date:
+            config[name] = st.column_config.DateColumn(label, help=help_text, format="YYYY-MM-DD")
+        elif isinstance(frame[name].dtype, pl.Datetime):
+            config[name] = st.column_config.DatetimeColumn(label, help=help_text, format="YYYY-MM-DD HH:mm")
+        elif kind == "rate":
             config[name] = st.column_config.NumberColumn(label, help=help_text, format="percent")
         elif kind == "seconds":
             config[name] = st.column_config.NumberColumn(label, help=help_text, format="%.0f s")

@@ -1,0 +1,29 @@
+"""The frame's shared pieces: URL handling, table display and CLI output forms."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+import pytest
+from conftest import run_page
+from test_kpis import _seed
+
+from journey import cli
+from journey.store import Store
+
+
+def test_filters_leave_a_pages_own_url_parameters_alone(app_store: Store) -> None:
+    _seed(app_store)
+    app = run_page("dashboard.py", {"from": "2026-03-01", "to": "2026-03-16", "as_of": "2026-03-10", "channel": "x"})
+    assert not app.exception
+    assert app.query_params["as_of"] == "2026-03-10"
+    assert app.query_params["from"] == "2026-03-01"
+    assert "channel" not in app.query_params  # unknown value: dropped, with a note in the sidebar
+
+
+def test_csv_output_writes_booleans_like_json_and_missing_as_empty(capsys: pytest.CaptureFixture[str]) -> None:
+    frame = pl.DataFrame({"agent_id": ["A1", "A2"], "ranked": [True, False], "qa": [81.5, None],
+                          "day": [date(2026, 3, 1), None]})
+    cli.emit(frame, "csv")
+    assert capsys.readouterr().out == "agent_id,ranked,qa,day\nA1,true,81.5,2026-03-01\nA2,false,,\n"
