@@ -115,7 +115,7 @@ def test_kpi_table_this_last_and_pooled_four_weeks(store: Store) -> None:
     assert fcr["change"] == pytest.approx(-1 / 3)
     # pooled over W07..W10: i0, i1, i2 of i0..i3 = 3/4 (the mean of the weekly rates would be 5/6)
     assert fcr["avg_4w"] == 3 / 4
-    assert _row(table, "contacts")["avg_4w"] == 4.0
+    assert _row(table, "contacts")["avg_4w"] == 1.0                    # i0..i3 over four weeks: 4 / 4 a week
     assert _row(table, "aht_seconds")["this_week"] == 400.0           # (400 + 500 + 300) / 3
     assert (_row(table, "fcr")["target"], _row(table, "fcr")["status"]) == (None, "no target")
 

@@ -173,7 +173,7 @@ def _demo(commands: Any) -> None:
     command = commands.add_parser("demo", help="build the demo store (or, with --out, a demo folder)")
     command.add_argument("--scale", choices=list(demo.SCALES), default="small")
     command.add_argument("--seed", type=int, default=42)
-    command.add_argument("--end-date", type=_day, help="last day of demo data (default: today)")
+    command.add_argument("--end-date", type=_day, help="last day of demo data (default: yesterday)")
     command.add_argument("--out", type=Path, help="write an interchange folder instead of loading the store")
     command.set_defaults(run=_run_demo)
 

@@ -115,6 +115,12 @@ def trend(parts: dict[str, pl.DataFrame], week: Week) -> pl.DataFrame:
                                       "value": pl.Float64})
 
 
+def _weekly_average(name: str, pooled: float | int | None) -> float | None:
+    """Rates and means pool the four weeks; totals (contacts, revenue) are divided by four to read as a week."""
+    value = _float(pooled)
+    return value / 4 if value is not None and definitions.kind(name) in ("count", "money") else value
+
+
 def compare(parts: dict[str, pl.DataFrame], week: Week, settings: Settings) -> pl.DataFrame:
     """KPI rows from daily frames covering the 13 weeks before `week` and the week itself."""
     before = [kpis.summarize(parts, w.start, w.end) for w in (week.shift(-k) for k in range(NOISE_WEEKS + 1, 0, -1))]
@@ -127,7 +133,7 @@ def compare(parts: dict[str, pl.DataFrame], week: Week, settings: Settings) -> p
         target = settings.targets.get(name)
         rows.append({
             "kpi": name, "this_week": _float(this[name]), "last_week": _float(last[name]),
-            "avg_4w": _float(pooled[name]), "change": change, "change_sd": sd,
+            "avg_4w": _weekly_average(name, pooled[name]), "change": change, "change_sd": sd,
             "beyond_noise": None if change is None or sd is None else abs(change) > NOISE_FACTOR * sd,
             "target": None if target is None else target.value,
             "status": kpis.target_status(this[name], target),

@@ -8,7 +8,7 @@ The planted stories (and the numbers behind them) are declared in `catalog`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -34,11 +34,14 @@ _TYPES: dict[str, pl.DataType] = {"text": pl.String(), "timestamp": pl.Datetime(
 
 
 def generate(scale: str = "small", seed: int = 42, end_date: date | None = None) -> dict[str, pl.DataFrame]:
-    """Every table of SPEC.md for the 365 days up to `end_date` (default: today, UTC)."""
+    """Every table of SPEC.md for the 365 days up to `end_date` (default: yesterday, UTC).
+
+    Yesterday, not today: a day that is not over yet would hold contacts later than now.
+    """
     if scale not in SCALES:
         raise ValueError(f"unknown demo scale {scale!r}; choose one of {', '.join(SCALES)}")
     total = SCALES[scale]
-    window = Window(end_date or datetime.now(UTC).date())
+    window = Window(end_date or datetime.now(UTC).date() - timedelta(days=1))
     customers = make_customers(rng_for(seed, "customers"), max(500, total // 12), window)
     agents = make_agents(rng_for(seed, "agents"), window)
     commerce = make_commerce(rng_for(seed, "journeys"), total * 2 // 5, customers, window)
