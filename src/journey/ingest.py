@@ -69,17 +69,28 @@ def import_folder(store: Store, folder: Path, settings: Settings, rejects_dir: P
     report = progress or _quiet
     started = _now()
     valid, rejects = _read_folder(Path(folder), settings, store, report)
+    return load_checked(store, valid, rejects, Path(rejects_dir), source or str(Path(folder).resolve()), started,
+                        report)
+
+
+def load_checked(store: Store, valid: dict[str, pl.DataFrame], rejects: pl.DataFrame, rejects_dir: Path,
+                 source: str, started: datetime, progress: Progress) -> ImportResult:
+    """Upsert rows checked by validate.check_table (load order), write and record their rejects (REJECT_SCHEMA).
+
+    Shared with imports that read their records another way (journey.mapping); a rejected record is
+    counted once per table, however many problems or rows it has.
+    """
     for table, frame in valid.items():  # one table at a time, to report progress; load order is kept
         store.load({table: frame})
-        report(f"{table}: loaded {frame.height:,} rows")
+        progress(f"{table}: loaded {frame.height:,} rows")
     import_id = new_id()
     rejects_file = _write_rejects(rejects, Path(rejects_dir) / f"{import_id}.csv") if rejects.height else None
-    counts = dict(rejects.group_by("table").agg(pl.col("line").n_unique()).iter_rows())
+    counts = dict(rejects.group_by("table").agg(pl.struct("file", "line").n_unique()).iter_rows())
     result = ImportResult({t: f.height for t, f in valid.items()}, {t: counts.get(t, 0) for t in valid},
                           rejects_file, _reject_list(rejects))
     if rejects.height:
-        report(f"recording {rejects.height:,} rejects in {rejects_file} and the store")
-    _record(store, import_id, started, source or str(Path(folder).resolve()), result, rejects)
+        progress(f"recording {rejects.height:,} rejects in {rejects_file} and the store")
+    _record(store, import_id, started, source, result, rejects)
     return result
 
 
@@ -95,7 +106,7 @@ def _read_folder(folder: Path, settings: Settings, store: Store | None,
                  progress: Progress) -> tuple[dict[str, pl.DataFrame], pl.DataFrame]:
     files = table_files(folder)
     raws = {table: _read(SPEC_BY_NAME[table], path, progress) for table, path in files.items()}
-    keys, lookup = Keys(), _store_lookup(store) if store else _no_lookup
+    keys, lookup = Keys(), store_lookup(store) if store else _no_lookup
     valid: dict[str, pl.DataFrame] = {}
     rejects = [pl.DataFrame(schema=REJECT_SCHEMA)]
     for table, (raw, ragged) in raws.items():
@@ -254,7 +265,7 @@ def _no_lookup(table: str, ids: pl.Series) -> pl.Series:
     return ids.clear()
 
 
-def _store_lookup(store: Store) -> validate.Lookup:
+def store_lookup(store: Store) -> validate.Lookup:
     """Ask the store which of the given ids it holds, a bound array per chunk (one round trip per chunk)."""
     def lookup(table: str, ids: pl.Series) -> pl.Series:
         key = SPEC_BY_NAME[table].key[0]
