@@ -1,28 +1,29 @@
-"""Overview: every KPI against its target and last week, with its 12-week sparkline, and what needs attention."""
+"""Overview: every KPI against its target and last week, the forecast against quota, the curve, what needs attention."""
+
+from datetime import UTC, datetime
 
 import streamlit as st
 
-from journey import definitions, kpis, ui, weekly
+from journey import curve, curve_charts, definitions, kpis, overview, ui, weekly
 
 flt = ui.filters()
 settings = ui.settings()
 report, sparklines = weekly.tiles(ui.query, flt, settings)
+forecast = overview.forecast_tile(ui.query, overview.forecast_as_of(flt, datetime.now(settings.zone).date()), flt,
+                                  settings)
 links = flt.to_query()
-# the page that explains each tile
-EXPLAINED_BY = {
-    "contacts": "weekly_review", "csat_pct": "customers", "nps": "customers", "ces": "customers",
-    "fcr": "agents", "repeat_7d": "agents", "aht_seconds": "agents", "journey_conversion": "journey",
-    "revenue": "customers", "return_rate": "journey", "on_time_delivery": "journey",
-}
 TILE_HEIGHT = 190  # pixels: tiles line up whether or not they have a sparkline
-PAGE_TITLES = {"weekly_review": "Weekly review", "customers": "Customers", "agents": "Agents", "journey": "Journey",
-               "pipeline": "Pipeline", "data_health": "Data health"}
 
 st.title("Overview")
 ui.caption(f"{flt.start:%d %b %Y} – {flt.end:%d %b %Y} ({flt.days} days). Change compares the last 7 days of the "
            "range with the 7 days before; the sparkline shows the 12 such 7-day weeks ending on the range's last day.")
 st.page_link("pages/weekly_review.py", label="What moved this week, and why: Weekly review", query_params=links,
              icon=":material/event_note:")
+
+
+def link(column: st.delta_generator.DeltaGenerator, page: str) -> None:
+    column.page_link(f"pages/{page}.py", label=overview.PAGE_TITLES[page], query_params=links,
+                     icon=":material/arrow_forward:")
 
 
 def tile(column: st.delta_generator.DeltaGenerator, name: str) -> None:
@@ -38,26 +39,39 @@ def tile(column: st.delta_generator.DeltaGenerator, name: str) -> None:
                   height=TILE_HEIGHT)
     column.caption(f"{ui.status_icon(status)} target {ui.format_value(name, target.value)}" if target
                    else f"{ui.status_icon(status)} no target")
-    page = EXPLAINED_BY[name]
-    column.page_link(f"pages/{page}.py", label=PAGE_TITLES[page], query_params=links, icon=":material/arrow_forward:")
+    link(column, overview.EXPLAINED_BY[name])
 
 
-for row in (kpis.KPI_NAMES[:6], kpis.KPI_NAMES[6:]):
-    for column, name in zip(st.columns(6), row, strict=False):
-        tile(column, name)
+def forecast_tile(column: st.delta_generator.DeltaGenerator) -> None:
+    column.metric(f"Forecast {forecast.period:%b}", ui.format_value("forecast", forecast.forecast),
+                  delta=None if forecast.change is None else ui.format_change("forecast", forecast.change),
+                  help=overview.forecast_help(forecast), border=True, height=TILE_HEIGHT)
+    quota = (f"{forecast.to_quota:.0%} of quota {ui.format_value('quota', forecast.quota)}"
+             if forecast.quota and forecast.to_quota is not None else "no quota")
+    column.caption(f"{ui.status_icon(forecast.status)} {quota}")
+    link(column, overview.EXPLAINED_BY["forecast"])
 
-st.subheader("Alerts")
-alerts = [(f"{definitions.label(n)} is off target: {ui.format_value(n, report.values[n])} against "
-           f"{ui.format_value(n, settings.targets[n].value)} ({settings.targets[n].better} is better)", EXPLAINED_BY[n])
-          for n in kpis.KPI_NAMES if kpis.target_status(report.values[n], settings.targets.get(n)) == "off target"]
-for text, page in alerts:
-    left, right = st.columns([4, 1])
-    left.warning(text, icon=":material/warning:")
-    right.page_link(f"pages/{page}.py", label=PAGE_TITLES[page], query_params=links, icon=":material/arrow_forward:")
-measured = [n for n in settings.targets if report.values.get(n) is not None]
-if not alerts and measured:
-    st.success("No KPI is off target.")
-elif not alerts:
-    st.info("No KPI with a target has data in this range.")
-ui.caption("A KPI is off target when its value over the range is on the wrong side of its target "
-           "(config/journey.toml).")
+
+first, second = st.columns(6), st.columns(6)
+for column, name in zip([*first, *second], kpis.KPI_NAMES, strict=False):
+    tile(column, name)
+forecast_tile(second[-1])
+
+left, right = st.columns([2, 3])
+with left:
+    st.subheader("Experience curve")
+    result = curve.report(ui.query, flt, settings)
+    st.plotly_chart(curve_charts.small(result), width="stretch")
+    ui.caption(f"Stage scores (100 × mean of (rating − 1) / 4) over the range against the peers' benchmarks (dotted); "
+               f"★ = a peak, at least {settings.peak_margin:g} points above the best peer.")
+    link(left, "journey")
+with right:
+    st.subheader("Alerts")
+    alerts = overview.alerts(ui.query, flt, settings, report.values, datetime.now(UTC).replace(tzinfo=None))
+    for alert in alerts:
+        text, go = st.columns([3, 1], vertical_alignment="center")
+        text.warning(alert.text, icon=":material/warning:")
+        link(go, alert.page)
+    if not alerts:
+        st.success("Nothing needs attention.", icon=":material/check_circle:")
+    ui.caption("Checked: " + overview.CHECKED)

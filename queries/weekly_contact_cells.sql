@@ -1,7 +1,7 @@
 -- name: weekly_contact_cells
 -- grain: one row per period (0 = last week, 1 = this week), dimension and its value, over agent contacts
 -- params: :start_ts (inclusive, last week's start), :split_ts (this week's start), :end_ts (exclusive), :repeat_window_sec, :channels, :segments, :regions, :teams (each with its all_ flag)
--- returns: period, dimension (channel, reason, region, segment, team, agent_id), value, agent_contacts_count, handle_count, handle_sec_sum, repeat_count, resolved_known_count, fcr_count
+-- returns: period, dimension (channel, reason, region, segment, team), value, agent_contacts_count, handle_count, handle_sec_sum, repeat_count, resolved_known_count, fcr_count
 with
 
 contacts as (
@@ -12,7 +12,6 @@ contacts as (
         customers.region,
         customers.segment,
         agents.team,
-        interactions.agent_id,
         interactions.handle_seconds,
         interactions.resolved,
         coalesce(interactions.next_contact_gap_sec <= :repeat_window_sec, false) as is_repeat
@@ -36,16 +35,14 @@ cells as (
             when grouping(reason) = 0 then 'reason'
             when grouping(region) = 0 then 'region'
             when grouping(segment) = 0 then 'segment'
-            when grouping(team) = 0 then 'team'
-            else 'agent_id'
+            else 'team'
         end as dimension,
         case
             when grouping(channel) = 0 then channel
             when grouping(reason) = 0 then reason
             when grouping(region) = 0 then region
             when grouping(segment) = 0 then segment
-            when grouping(team) = 0 then team
-            else agent_id
+            else team
         end as value,
         count(*) as agent_contacts_count,
         count(handle_seconds) as handle_count,
@@ -55,8 +52,7 @@ cells as (
         count(*) filter (where resolved and not is_repeat) as fcr_count
     from contacts
     group by grouping sets (
-        (period, channel), (period, reason), (period, region), (period, segment), (period, team),
-        (period, agent_id)
+        (period, channel), (period, reason), (period, region), (period, segment), (period, team)
     )
 ),
 

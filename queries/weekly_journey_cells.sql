@@ -19,6 +19,8 @@ events as (
         and (:all_regions or customers.region in :regions)
 ),
 
+-- a journey and its conversion as kpi_journeys_daily defines them, plus its customer's region and segment;
+-- test_journey_cells_count_journeys_as_kpi_journeys_daily_does keeps the two in step
 journeys as (
     select
         journey_id,

@@ -12,9 +12,11 @@ from pathlib import Path
 import plotly.offline
 import polars as pl
 import pytest
-from test_weekly import ALL, W11, _seed
+from conftest import frame
+from test_pipeline import _week_seed
+from test_weekly import ALL, W10, W11, _seed
 
-from journey import cli, report, weekly
+from journey import agents, cli, pipeline_flow, report, weekly, weekly_sections
 from journey.filters import Filters
 from journey.settings import Settings
 from journey.store import Store
@@ -64,10 +66,14 @@ def test_report_html_has_the_numbers_filters_notes_and_no_external_urls(store: S
     # north: i1 (yes) and i3 (no) last week, i4 (no) and i6 (yes) this week
     assert "<td>FCR</td><td>50.0%</td><td>50.0%</td>" in text
     assert "Ana &lt;owner&gt;: call back every chat customer" in text
-    assert "<h2>Top movers: agents</h2>" in text and "No agent had that many contacts in both weeks." in text
+    for title in ("Experience curve", "Agents", "Pipeline"):
+        assert f"<h2>{title}</h2>" in text
+    assert "<h3>Top movers: agents</h3><p class=\"caption\">Agents whose mix-adjusted FCR" in text
+    assert "in both weeks. None this week.</p>" in text
     rest = _outside_plotly(text)
     assert not re.search(r"https?://|//cdn|<link|\bsrc=|@import", rest, re.I)
-    assert rest.count("Plotly.newPlot(") == 1  # the trend chart
+    # trend, curve, agents' volume against quality, forecast by method, the week's pipeline waterfall
+    assert rest.count("Plotly.newPlot(") == 5
 
 
 def test_report_of_an_empty_week_says_so(store: Store) -> None:
@@ -138,3 +144,67 @@ def test_review_says_repeat_and_fcr_are_provisional_until_settled(store: Store) 
     review = report.review(store.query, W11, ALL, Settings())
     assert "provisional until 23 March" in (review.provisional_note(date(2026, 3, 22)) or "")
     assert review.provisional_note(date(2026, 3, 23)) is None
+
+
+# --- the sections after the KPIs: curve, agents, pipeline of the week --------------------------------------------
+
+def _tables(section: weekly_sections.Section) -> dict[str, pl.DataFrame]:
+    return {p.heading: p.content for p in section.parts if isinstance(p.content, pl.DataFrame)}
+
+
+def test_curve_section_names_the_peaks_lost_and_gained(store: Store) -> None:
+    def rated(event_id: str, stage: str, at: str, rating: int) -> dict[str, object]:
+        return {"event_id": event_id, "journey_id": event_id, "customer_id": "c1", "stage": stage, "occurred_at": at,
+                "rating": rating}
+
+    store.load({"customers": frame([{"customer_id": "c1", "segment": "smb", "region": "north"}]),
+                "benchmarks": frame([{"stage": "choose", "peer": "rival", "score": 50.0},
+                                     {"stage": "receive", "peer": "rival", "score": 70.0}]),
+                "journey_events": frame([rated("e1", "receive", "2026-03-08 23:00:00", 5),    # W10: receive 100
+                                         rated("e2", "receive", "2026-03-09 00:30:00", 3),    # W11: receive 50
+                                         rated("e3", "choose", "2026-03-15 12:00:00", 4)])})  # W11: choose 75
+    section = weekly_sections.curve_section(store.query, W11, ALL, Settings())
+    assert section.caption.startswith("Peaks this week: choose. Lost since last week: receive. New: choose.")
+    table = _tables(section)["Per stage"]
+    assert table.select("stage", "score", "points_over_best_peer", "peak", "peak_last_week").rows() == [
+        ("find", None, None, False, False), ("choose", 75.0, 25.0, True, False), ("buy", None, None, False, False),
+        ("receive", 50.0, -20.0, False, True), ("return", None, None, False, False)]
+    assert table["score_week_change"].to_list()[3] == -50.0
+
+
+def test_agents_section_is_the_agents_library_for_both_weeks(store: Store) -> None:
+    _seed(store)
+    settings = Settings(min_contacts=1)
+    section = weekly_sections.agents_section(store.query, W11, ALL, settings)
+    this, last = (agents.report(store.query, Filters(w.start, w.end), settings).scorecard for w in (W11, W10))
+    tables = _tables(section)
+    assert tables["Top movers: agents"].equals(weekly_sections.agent_movers(this, last, 1))
+    # W11: a1 has i4 (not resolved) and i6 (resolved), a2 i5 (not resolved); both are movers
+    assert tables["Top movers: agents"]["agent_id"].sort().to_list() == ["a1", "a2"]
+    assert tables["Top 10 of the week"]["agent_id"].to_list() == this.filter(pl.col("rank").is_not_null())[
+        "agent_id"].to_list()
+
+
+def test_pipeline_section_is_the_forecast_and_the_changes_of_the_week(store: Store) -> None:
+    _week_seed(store)
+    section = weekly_sections.pipeline_section(store.query, W11, ALL, Settings())
+    tables = _tables(section)
+    # as of 16 March: late won 80 on the 13th; adv 500 × 0.2, overdue slip 300 × 0.1 in March; n 100 × 0.1 in April
+    assert tables["Forecast against quota"].select("period", "won_to_date", "forecast", "quota").rows() == [
+        ("2026-03", 80.0, 210.0, None), ("2026-04", 0.0, 10.0, None), ("2026-05", 0.0, 0.0, None)]
+    assert tables["Every change of the week"].rows() == [
+        ("new", 1, 100.0), ("advanced", 1, 500.0), ("slipped", 1, 300.0), ("won", 1, 80.0), ("lost", 1, 250.0)]
+    waterfall = next(p.content for p in section.parts if p.heading == "The week's changes")
+    assert list(waterfall.data[0].x) == ["open a week ago", "new", "advanced", "slipped", "lost", "open now"]
+    assert list(waterfall.data[0].y) == pytest.approx([105.0, 10.0, 50.0, -30.0, -25.0, 110.0])
+    states = pipeline_flow.week_states(store.query, date(2026, 3, 16), ALL, Settings())
+    assert tables["Every change of the week"].equals(pipeline_flow.week_summary(states, Settings().pipeline_stages))
+
+
+def test_cli_report_keeps_a_copy_the_page_lists(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _seed(store)
+    monkeypatch.setattr(report, "REPORTS_DIR", tmp_path / "kept")
+    assert cli.main(["--db", store.url, "report", "--week", "2026-W11", "--channel", "voice", "--keep"]) == 0
+    assert report.past_reports()["report"].to_list() == ["weekly-2026-W11-channel-voice.html"]
+    kept = (tmp_path / "kept" / "weekly-2026-W11-channel-voice.html").read_text("utf-8")
+    assert "channel: voice · segment: all" in kept and "<td>FCR</td><td>50.0%</td><td>100.0%</td>" in kept

@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 from conftest import frame
 
-from journey import kpis, weekly
+from journey import agents, kpis, overview, weekly, weekly_sections
 from journey.filters import Filters
 from journey.settings import Settings
 from journey.store import Store, open_store
@@ -289,17 +289,54 @@ def test_settled_on_is_the_day_after_the_last_contacts_repeat_window() -> None:
 
 # --- top movers ---------------------------------------------------------------------------------------
 
-def test_agent_movers_rank_fcr_changes_in_standard_errors() -> None:
-    cells = pl.DataFrame(
-        [("a1", 0, 4, 2), ("a1", 1, 4, 4), ("a2", 0, 4, 2), ("a2", 1, 4, 2), ("a3", 0, 1, 0), ("a3", 1, 4, 4)],
-        schema=["value", "period", "resolved_known_count", "fcr_count"], orient="row",
-    ).with_columns(dimension=pl.lit("agent_id"))
-    movers = weekly.agent_movers(cells, min_contacts=2)
-    # a1: 1/2 -> 4/4, se = sqrt(.25/4 + 0) = 0.25, z = 2: beyond noise; a2 unchanged; a3 has 1 contact last week
-    assert movers.rows() == [("a1", 4, 4, 0.5, 1.0, 0.5, True), ("a2", 4, 4, 0.5, 0.5, 0.0, False)]
+def _agent_contact(interaction_id: str, agent: str, reason: str, at: str, resolved: bool) -> dict[str, object]:
+    # every contact its own customer: no repeats, so FCR is resolved / known
+    return _contact(interaction_id, f"k{interaction_id}", agent, "chat", reason, at, 100.0, resolved)
 
 
-def test_stage_movers_through_sql(store: Store) -> None:
+def test_agent_movers_compare_mix_adjusted_fcr_through_sql(store: Store) -> None:
+    store.load({"agents": frame([{"agent_id": "a1", "team": "t1"}, {"agent_id": "a2", "team": "t2"}]),
+                "interactions": frame([
+                    # W10: billing only; a1 2 of 2, a2 0 of 2
+                    _agent_contact("m1", "a1", "billing", "2026-03-02 09:00:00", True),
+                    _agent_contact("m2", "a1", "billing", "2026-03-03 09:00:00", True),
+                    _agent_contact("m3", "a2", "billing", "2026-03-04 09:00:00", False),
+                    _agent_contact("m4", "a2", "billing", "2026-03-05 09:00:00", False),
+                    # W11: billing a1 1 of 2, a2 1 of 2; delivery a2 2 of 2
+                    _agent_contact("m5", "a1", "billing", "2026-03-09 09:00:00", True),
+                    _agent_contact("m6", "a1", "billing", "2026-03-10 09:00:00", False),
+                    _agent_contact("m7", "a2", "billing", "2026-03-11 09:00:00", True),
+                    _agent_contact("m8", "a2", "billing", "2026-03-12 09:00:00", False),
+                    _agent_contact("m9", "a2", "delivery", "2026-03-13 09:00:00", True),
+                    _agent_contact("m10", "a2", "delivery", "2026-03-14 09:00:00", True),
+                ])})
+    this, last = (agents.report(store.query, Filters(w.start, w.end), Settings()).scorecard for w in (W11, W10))
+    movers = weekly_sections.agent_movers(this, last, min_contacts=2)
+    # W10: billing 2 of 4, overall 1/2: a1 1/2 + (2 − 1)/2 = 1, a2 0; variance 2 × 1/4 / 2² = 1/8 each.
+    # W11: billing 1/2, delivery 1, overall 4/6: a1 2/3 + (1 − 1)/2 = 2/3 (variance 1/8); a2 2/3 + (3 − 3)/4 = 2/3
+    # (variance (2 × 1/4 + 0) / 4² = 1/32). a2: +2/3 over sqrt(1/8 + 1/32) = 1.69 errors; a1: −1/3 over 1/2.
+    assert movers.select("agent_id", "last_count", "this_count", "beyond_noise").rows() == [
+        ("a2", 2, 4, False), ("a1", 2, 2, False)]
+    assert movers["fcr_last"].to_list() == pytest.approx([0.0, 1.0])
+    assert movers["fcr_this"].to_list() == pytest.approx([2 / 3, 2 / 3])
+    assert movers["fcr_change"].to_list() == pytest.approx([2 / 3, -1 / 3])
+    assert weekly_sections.agent_movers(this, last, min_contacts=3).height == 0  # a2 had only 2 contacts in W10
+
+
+def test_agent_movers_beyond_noise_from_the_weekly_intervals() -> None:
+    def card(*rows: tuple[str, int, float, float]) -> pl.DataFrame:
+        return pl.DataFrame([(a, f"name {a}", n, p, p + agents.Z95 * e) for a, n, p, e in rows], orient="row",
+                            schema=["agent_id", "agent_name", "contacts", "fcr_adjusted", "fcr_adjusted_high"])
+
+    # standard errors 0.03 and 0.04 combine to 0.05: a1 moves 0.1 (2 errors), a2 0.09 (1.8), a3 lacks contacts
+    last = card(("a1", 40, 0.5, 0.03), ("a2", 40, 0.5, 0.03), ("a3", 10, 0.2, 0.1))
+    this = card(("a1", 40, 0.6, 0.04), ("a2", 40, 0.41, 0.04), ("a3", 40, 0.9, 0.04))
+    movers = weekly_sections.agent_movers(this, last, min_contacts=30)
+    assert movers.select("agent_id", "agent_name", "beyond_noise").rows() == [
+        ("a1", "name a1", True), ("a2", "name a2", False)]
+
+
+def test_stage_movers_from_the_curves_of_both_weeks(store: Store) -> None:
     _seed(store)
     rated = [
         ("r1", "k1", "c1", "receive", "2026-03-04 10:00:00", 5),
@@ -311,7 +348,8 @@ def test_stage_movers_through_sql(store: Store) -> None:
     ]
     keys = ("event_id", "journey_id", "customer_id", "stage", "occurred_at", "rating")
     store.load({"journey_events": frame([dict(zip(keys, row, strict=True)) for row in rated])})
-    movers = weekly.stage_movers(weekly.cells(store.query, W11, ALL, Settings())["weekly_stage_cells"], min_ratings=1)
+    this, last = overview.week_curves(store.query, ALL, Settings(), W11.end)
+    movers = weekly_sections.stage_movers(this.cells, last.cells, min_ratings=1)
     # receive: scores 100, 100 -> 0 (north, c1), 100 (south, c2). Overall −50 with se = sqrt(0 + 2500/2) ≈ 35.4
     # (z ≈ 1.41); north −100 with no spread at all: beyond noise. find has no rating last week.
     assert movers.select("stage", "dimension", "value", "score_last", "score_this", "score_change",
@@ -321,3 +359,43 @@ def test_stage_movers_through_sql(store: Store) -> None:
         ("receive", "stage", "all", 100.0, 50.0, -50.0, False),
         ("receive", "region", "south", 100.0, 100.0, 0.0, False),
     ]
+    assert weekly_sections.stage_movers(this.cells, last.cells, min_ratings=2)["value"].to_list() == [
+        "smb", "all"]
+
+
+# --- journey conversion cells agree with the KPI's own query ----------------------------------------------------
+
+def test_journey_cells_count_journeys_as_kpi_journeys_daily_does(store: Store) -> None:
+    # weekly_journey_cells repeats kpi_journeys_daily's journey and conversion rules, per region and segment;
+    # this guards that the two never drift apart
+    _seed(store)
+    store.load({
+        "customers": frame([{"customer_id": "c5", "segment": "smb"}]),  # no region
+        "journey_events": frame([
+            # first event Sunday 8 March (W10), bought on Monday (W11): a W10 journey that converted
+            {"event_id": "g1", "journey_id": "j4", "customer_id": "c5", "stage": "find", "channel": "web",
+             "occurred_at": "2026-03-08 23:00:00"},
+            {"event_id": "g2", "journey_id": "j4", "customer_id": "c5", "stage": "buy", "channel": "voice",
+             "occurred_at": "2026-03-09 08:00:00", "outcome": "completed"},
+            # an abandoned and a failed buy do not convert
+            {"event_id": "g3", "journey_id": "j5", "customer_id": "c4", "stage": "buy", "channel": "web",
+             "occurred_at": "2026-03-12 08:00:00", "outcome": "abandoned"},
+            {"event_id": "g4", "journey_id": "j6", "customer_id": "c4", "stage": "buy", "channel": "web",
+             "occurred_at": "2026-03-13 08:00:00", "outcome": "failed"},
+        ]),
+    })
+    for flt in (ALL, Filters(W11.start, W11.end, channel=("web",)), Filters(W11.start, W11.end, segment=("smb",))):
+        cells = weekly.cells(store.query, W11, flt, Settings())["weekly_journey_cells"]
+        daily = kpis.daily(store.query, flt.with_range(W10.start, W11.end), Settings())["journeys"]
+        for period, week in ((0, W10), (1, W11)):
+            days = daily.filter(pl.col("journey_date").is_between(week.start, week.end))
+            expected = [int(days["journeys_count"].sum()), int(days["converted_count"].sum())]
+            for dimension in ("region", "segment"):
+                rows = cells.filter((pl.col("period") == period) & (pl.col("dimension") == dimension))
+                assert [int(rows["journeys_count"].sum()), int(rows["converted_count"].sum())] == expected, (
+                    flt, week, dimension)
+    # and the counts are not trivially zero: W10 has j1 and j4 (both converted) without filters
+    w10 = weekly.cells(store.query, W11, ALL, Settings())["weekly_journey_cells"].filter(
+        (pl.col("period") == 0) & (pl.col("dimension") == "region"))
+    assert sorted(w10.select(pl.col("value").fill_null("(none)"), "journeys_count", "converted_count").rows()) == [
+        ("(none)", 1, 1), ("north", 1, 1)]

@@ -6,8 +6,10 @@ import json
 from datetime import date
 from pathlib import Path
 
+import polars as pl
 import pytest
 from conftest import run_page
+from test_pipeline import _week_seed
 from test_weekly import W11, _seed
 
 from journey import cli, definitions, report, weekly
@@ -88,3 +90,33 @@ def test_weekly_review_corrects_a_bad_link(app_store: Store, reports_dir: Path) 
     assert not app.exception and not app.error
     notes = " ".join(w.value for w in app.sidebar.warning)
     assert "is not a date" in notes and "unknown region" in notes
+
+
+class _DealsOnly:
+    """Loads only the opportunity tables of a seed, so the weekly seed's customers and agents stay as they are."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def load(self, tables: dict[str, pl.DataFrame]) -> None:
+        self.store.load({name: rows for name, rows in tables.items() if name.startswith("opportunit")})
+
+
+def test_weekly_review_sections_show_what_the_report_file_holds(
+        app_store: Store, reports_dir: Path, tmp_path: Path) -> None:
+    _seed(app_store)
+    _week_seed(_DealsOnly(app_store))  # type: ignore[arg-type]
+    app = run_page(PAGE, RANGE)
+    assert not app.exception and not app.error
+    assert [s.value for s in app.subheader][-5:] == ["Experience curve", "Agents", "Pipeline", "Notes", "Report"]
+    tables = {tuple(t.value.columns): t.value for t in app.dataframe}
+    changes = tables[("movement", "deal_count", "deal_amount")]
+    assert changes.values.tolist() == [["new", 1, 100.0], ["advanced", 1, 500.0], ["slipped", 1, 300.0],
+                                       ["won", 1, 80.0], ["lost", 1, 250.0]]
+    forecast = next(t for columns, t in tables.items() if "forecast_to_quota_pct" in columns)
+    assert forecast["forecast"].tolist() == [210.0, 10.0, 0.0]
+    out = tmp_path / "w11.html"
+    assert cli.main(["report", "--week", "2026-W11", "--out", str(out)]) == 0
+    text = out.read_text("utf-8")
+    assert "<td>advanced</td><td>1</td><td>500</td>" in text and "<td>2026-03</td><td>80</td><td>130</td>" in text
+    assert "Lost since last week: none." in text

@@ -6,7 +6,7 @@ import html
 import re
 import subprocess
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -16,30 +16,20 @@ import polars as pl
 from plotly.subplots import make_subplots
 from sqlalchemy.engine import make_url
 
-from journey import definitions, kpis, weekly
+from journey import definitions, kpis, weekly, weekly_sections
 from journey.filters import DIMENSIONS, Filters
 from journey.kpis import Query
 from journey.settings import Settings
 from journey.weekly import Week
+from journey.weekly_sections import Part, Section
 
 REPORTS_DIR = Path("data/reports")  # past reports are kept here, relative to the working directory
 CHROMIUM = Path("/usr/bin/chromium")
 TOP_EFFECTS = 6
-MIN_STAGE_RATINGS = 20  # ratings a stage cell needs in each week to be compared
 
 
 class ReportError(RuntimeError):
     """The report cannot be written or printed; the message says why."""
-
-
-@dataclass(frozen=True)
-class Section:
-    """A further part of the report (curve, agents, pipeline): a caption, tables and charts."""
-
-    title: str
-    caption: str
-    tables: list[pl.DataFrame] = field(default_factory=list)
-    figures: list[go.Figure] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -194,9 +184,15 @@ def to_html(review: Review, notes: str, sections: list[Section] | None = None, s
 
 
 def _section(section: Section) -> str:
-    parts = [f"<section><h2>{_e(section.title)}</h2><p class=\"caption\">{_e(section.caption)}</p>"]
-    parts += [_table(t) for t in section.tables] + [_figure(f) for f in section.figures]
-    return "".join(parts) + "</section>"
+    return (f"<section><h2>{_e(section.title)}</h2><p class=\"caption\">{_e(section.caption)}</p>"
+            + "".join(_part(part) for part in section.parts) + "</section>")
+
+
+def _part(part: Part) -> str:
+    shown = _figure(part.content) if isinstance(part.content, go.Figure) else (
+        _table(part.content) if part.content.height else "")
+    note = f"<p class=\"caption\">{_e(part.note)}</p>" if part.note else ""
+    return f"<h3>{_e(part.heading)}</h3>{shown}{note}"
 
 
 def _table(frame: pl.DataFrame) -> str:
@@ -212,7 +208,8 @@ def _cell(column: str, value: object) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float):
-        return f"{100 * value:.1f}%" if definitions.kind(column) == "rate" else f"{value:,.2f}"
+        kind = definitions.kind(column)
+        return f"{100 * value:.1f}%" if kind == "rate" else f"{value:,.0f}" if kind == "money" else f"{value:,.2f}"
     return f"{value:,}" if isinstance(value, int) else str(value)
 
 
@@ -273,23 +270,8 @@ def build(query: Query, week: Week, flt: Filters, settings: Settings, source: st
 
 
 def sections(query: Query, review: Review, settings: Settings) -> list[Section]:
-    """The parts after the KPIs: top movers among agents and journey stages."""
-    agents = weekly.agent_movers(review.cells["weekly_contact_cells"], settings.min_contacts)
-    stages = weekly.stage_movers(review.cells["weekly_stage_cells"], MIN_STAGE_RATINGS).with_columns(
-        pl.col("score_last", "score_this", "score_change").round(1))
-    return [
-        Section("Top movers: agents",
-                f"Agents whose FCR changed most against last week, measured in standard errors of the change; only "
-                f"agents with at least {settings.min_contacts} contacts of known resolution in both weeks (raw FCR, "
-                f"not mix-adjusted: the Agents page adjusts for the reasons each agent handled)."
-                + ("" if agents.height else " No agent had that many contacts in both weeks."),
-                [agents] if agents.height else []),
-        Section("Top movers: journey stages",
-                f"Stage scores (100 × mean of (rating − 1) / 4) that changed most against last week, for each stage "
-                f"overall and per region and segment, measured in standard errors; cells with at least "
-                f"{MIN_STAGE_RATINGS} ratings in both weeks." + ("" if stages.height else " None had that many."),
-                [stages] if stages.height else []),
-    ]
+    """The parts after the KPIs, the same on the page and in the report: curve, agents and pipeline of the week."""
+    return weekly_sections.sections(query, review.week, review.flt, settings)
 
 
 def store_label(url: str) -> str:

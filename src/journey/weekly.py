@@ -40,10 +40,10 @@ RATE_KPIS: dict[str, tuple[str, str, str]] = {
     "return_rate": ("weekly_order_cells", "returns_count", "orders_count"),
     "on_time_delivery": ("weekly_order_cells", "on_time_count", "delivered_count"),
 }
-EXPLAINED_BY = ("channel", "reason", "region", "segment", "team", "product")  # agent_id cells are for movers
+EXPLAINED_BY = ("channel", "reason", "region", "segment", "team", "product")
 UNITS = {"weekly_contact_cells": "contacts", "weekly_survey_cells": "surveys",
          "weekly_journey_cells": "journeys", "weekly_order_cells": "orders"}
-CELL_QUERIES = (*UNITS, "weekly_stage_cells")
+CELL_QUERIES = tuple(UNITS)
 
 
 @dataclass(frozen=True, order=True)
@@ -286,8 +286,6 @@ def cell_name(dimension: str, value: str, unit: str) -> str:
         return f"{unit} in {value}"
     if dimension == "team":
         return f"team {value}'s {unit}"
-    if dimension == "agent_id":
-        return f"agent {value}'s {unit}"
     return f"{value} {unit}"
 
 
@@ -324,63 +322,6 @@ def show_change(name: str, change: float | None) -> str:
     if definitions.kind(name) in ("count", "money"):
         return f"{change:+,.0f}".replace("-", "−")
     return _amount(name, change, signed=True, unit=True)
-
-
-# --- top movers: agents and journey stages ---------------------------------------------------------
-
-def agent_movers(contact_cells: pl.DataFrame, min_contacts: int, top: int = 5) -> pl.DataFrame:
-    """Agents whose FCR moved most beyond chance, among agents with `min_contacts` known in both weeks.
-
-    In: weekly_contact_cells. Out: one row per agent with agent_id, last_count, this_count, fcr_last,
-    fcr_this, fcr_change, beyond_noise (|change| > 1.96 standard errors of a difference of two shares).
-    """
-    cells = _by_period(contact_cells.filter(pl.col("dimension") == "agent_id"), "resolved_known_count", "fcr_count")
-    rates = cells.filter((pl.col("n0") >= min_contacts) & (pl.col("n1") >= min_contacts)).with_columns(
-        p0=pl.col("s0") / pl.col("n0"), p1=pl.col("s1") / pl.col("n1"))
-    error = ((pl.col("p0") * (1 - pl.col("p0")) / pl.col("n0")) + (pl.col("p1") * (1 - pl.col("p1")) / pl.col("n1")))
-    return _ranked(rates.select(
-        agent_id="value", last_count=pl.col("n0").cast(pl.Int64), this_count=pl.col("n1").cast(pl.Int64),
-        fcr_last="p0", fcr_this="p1", fcr_change=pl.col("p1") - pl.col("p0"), error=error.sqrt()), "fcr_change", top)
-
-
-def stage_movers(stage_cells: pl.DataFrame, min_ratings: int = 20, top: int = 8) -> pl.DataFrame:
-    """Journey stages (overall, and per region or segment) whose score moved most beyond chance.
-
-    In: weekly_stage_cells. Out: one row per stage cell with `min_ratings` ratings in both weeks: stage, dimension,
-    value, last_count, this_count, score_last, score_this, score_change, beyond_noise (1.96 standard errors).
-    """
-    frame = stage_cells.with_columns(value=pl.col("value").fill_null("all"), cell=pl.concat_str(
-        "stage", "dimension", pl.col("value").fill_null("all"), separator="|"))
-    cells = _by_period(frame.rename({"value": "label", "cell": "value"}), "ratings_count", "score_sum",
-                       "score_square_sum")
-    cells = cells.filter((pl.col("n0") >= min_ratings) & (pl.col("n1") >= min_ratings)).with_columns(
-        m0=pl.col("s0") / pl.col("n0"), m1=pl.col("s1") / pl.col("n1"))
-    variance = [(pl.col(f"q{p}") / pl.col(f"n{p}") - pl.col(f"m{p}") ** 2).clip(0) / pl.col(f"n{p}") for p in "01"]
-    parts = pl.col("value").str.split_exact("|", 2)
-    return _ranked(cells.select(
-        stage=parts.struct.field("field_0"), dimension=parts.struct.field("field_1"),
-        value=parts.struct.field("field_2"), last_count=pl.col("n0").cast(pl.Int64),
-        this_count=pl.col("n1").cast(pl.Int64), score_last="m0", score_this="m1",
-        score_change=pl.col("m1") - pl.col("m0"), error=(variance[0] + variance[1]).sqrt()), "score_change", top)
-
-
-def _by_period(cells: pl.DataFrame, denominator: str, numerator: str, square: str | None = None) -> pl.DataFrame:
-    """One row per cell `value` with n0, s0 (, q0) of last week and n1, s1 (, q1) of this week."""
-    names = {"n": denominator, "s": numerator} | ({"q": square} if square else {})
-    if cells.height == 0:
-        return pl.DataFrame(schema={"value": pl.String} | {f"{m}{p}": pl.Float64 for m in names for p in "01"})
-    return cells.group_by("value").agg(
-        pl.col(column).filter(pl.col("period") == int(p)).sum().cast(pl.Float64).alias(f"{m}{p}")
-        for m, column in names.items() for p in "01").sort("value")
-
-
-def _ranked(movers: pl.DataFrame, change: str, top: int) -> pl.DataFrame:
-    """The `top` largest moves measured in standard errors; a move beyond 1.96 of them is beyond noise."""
-    moved = pl.col(change).abs()
-    z = (pl.when(pl.col("error") > 0).then(moved / pl.col("error"))
-         .when(moved > 0).then(float("inf")).otherwise(0.0))
-    return (movers.with_columns(z=z).with_columns(beyond_noise=pl.col("z") > 1.96)
-            .sort("z", descending=True, maintain_order=True).head(top).drop("error", "z"))
 
 
 # --- notes: saved with the week in the store -------------------------------------------------------
