@@ -281,3 +281,11 @@ def test_figure_marks_peaks_with_their_margin_and_says_when_there_are_no_benchma
     assert [t.name for t in small.data] == ["A", "C", "our score", "peak"]
     bare = curve_charts.figure(result.curve.with_columns(peak=False), result.peers.clear())
     assert [a.text for a in bare.layout.annotations] == [curve_charts.NO_BENCHMARKS]
+
+
+def test_funnel_labels_are_shares_of_all_journeys_even_when_nobody_was_seen_finding() -> None:
+    # an export with receive ratings only (e.g. a shop's delivery reviews): 0 journeys at find
+    totals = {"journeys_count": 4, "receive_reached_count": 3, "return_reached_count": 1}
+    figure = curve_charts.funnel_figure(curve_detail.funnel(totals))
+    assert list(figure.data[0].text) == ["0%", "0%", "0%", "75%", "25%"]
+    assert list(curve_charts.funnel_figure(curve_detail.funnel({})).data[0].text) == ["–"] * 5

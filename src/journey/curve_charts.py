@@ -93,9 +93,10 @@ def compare_figure(table: pl.DataFrame) -> go.Figure:
 
 
 def funnel_figure(funnel: pl.DataFrame) -> go.Figure:
-    """Journeys reaching each stage, with the share of all journeys."""
-    fig = go.Figure(go.Funnel(y=funnel["stage"].to_list(), x=funnel["reached_count"].to_list(),
-                              texttemplate="%{value:,}<br>%{percentInitial:.0%}", marker={"color": OURS}))
+    """Journeys reaching each stage, with the share of all journeys (journeys may start after find)."""
+    shares = ["–" if share is None else f"{share:.0%}" for share in funnel["reached_share"].to_list()]
+    fig = go.Figure(go.Funnel(y=funnel["stage"].to_list(), x=funnel["reached_count"].to_list(), text=shares,
+                              texttemplate="%{value:,}<br>%{text}", marker={"color": OURS}))
     fig.update_layout(height=320, margin={"t": 10, "b": 10})
     return fig
 
