@@ -8,8 +8,10 @@ flt = ui.filters()
 settings = ui.settings()
 head, picker = st.columns([3, 1], vertical_alignment="bottom")
 head.title("Pipeline")
-as_of = picker.date_input("As of", value=pipeline.today(settings), key="pipeline_as_of",
+today = pipeline.today(settings)
+as_of = picker.date_input("As of", value=ui.day_in_url("as_of", today), key="pipeline_as_of",
                           help="The pipeline at the start of this day: only what happened before it counts.")
+ui.keep_day_in_url("as_of", as_of, today)
 result = pipeline.forecasts(ui.query, as_of, flt, settings)
 best = pipeline.preferred(ui.query, result, flt, settings)
 closed = pipeline_flow.closed_cells(ui.query, flt, settings)

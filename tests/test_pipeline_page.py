@@ -78,3 +78,14 @@ def test_pipeline_page_on_an_empty_store_says_there_is_nothing(app_store: Store)
     assert not app.exception and not app.error
     assert app.info[0].value.startswith("No opportunities")
     assert {m.label: m.value for m in app.metric}["Weighted pipeline"] == "0"
+
+
+def test_pipeline_as_of_day_travels_in_the_url(app_store: Store) -> None:
+    _seed(app_store)
+    app = run_page("pages/pipeline.py", {**QUERY, "as_of": AS_OF.isoformat()})
+    assert not app.exception
+    assert app.date_input(key="pipeline_as_of").value == AS_OF
+    assert app.query_params["as_of"] == AS_OF.isoformat()
+    bad = run_page("pages/pipeline.py", {**QUERY, "as_of": "yesterday'; drop table opportunities; --"})
+    assert not bad.exception
+    assert "is not a date" in bad.warning[0].value and "as_of" not in bad.query_params
