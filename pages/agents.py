@@ -2,17 +2,22 @@
 
 import streamlit as st
 
-from journey import agent_charts, agent_detail, agents, ui
+from journey import access, agent_charts, agent_detail, agents, ui
 
 flt = ui.filters()
 settings = ui.settings()
-result = agents.report(ui.query, flt, settings)
+scope = ui.scope()  # the signed-in user's agents: everyone for executives and analysts
+result = agents.report(ui.query, flt, settings, scope)
 card, overall = result.scorecard, agent_detail.overall_fcr(result.cells)
 
 st.title("Agents")
 ui.caption(f"{flt.start:%d %b %Y} – {flt.end:%d %b %Y}: agent contacts (with an agent id) after the filters. "
            "Mix-adjusted FCR = the FCR of all agents + (the agent's resolved − what an average agent resolves on the "
            "same reason × channel mix) / contacts; intervals are 95%.")
+
+if not scope.all_agents:
+    st.info(f"You see {ui.scope_text()}. Ranks, adjusted rates and the best agent per reason are still computed "
+            "among all agents, so the numbers are the ones everybody sees.", icon=":material/lock:")
 
 
 def scorecard() -> None:
@@ -32,9 +37,9 @@ def volume_and_adjustment() -> None:
     st.subheader("Volume is not quality")
     st.plotly_chart(agent_charts.volume_quality(card, overall, settings.min_contacts), width="stretch")
     ui.caption(f"Each dot is an agent: contacts handled against mix-adjusted FCR, bars = 95% interval; dotted line = "
-               f"FCR of all agents. {agents.busiest_note(card)}")
+               f"FCR of all agents. {agents.busiest_note(card, result.peers)}")
     st.subheader("Raw against adjusted")
-    table = agent_detail.raw_vs_adjusted(card)
+    table = access.visible(agent_detail.raw_vs_adjusted(result.peers), scope)  # ranks among all agents
     st.plotly_chart(agent_charts.raw_vs_adjusted(table), width="stretch")
     ui.caption("Hollow: raw FCR; filled: mix-adjusted. An agent whose expected FCR (an average agent on the same "
                "reasons and channels) is high had easy contacts and moves left; one with hard reasons moves right.")
@@ -59,7 +64,7 @@ def detail() -> None:
     names = dict(zip(card["agent_id"].to_list(), card["agent_name"].to_list(), strict=True))
     agent_id = st.selectbox("Agent", list(names), key="agents_detail_agent",
                             format_func=lambda a: f"{names[a]} ({a})" if names[a] else a)
-    weekly = agent_detail.weekly_trend(ui.query, flt, settings, agent_id, result.cells)
+    weekly = agent_detail.weekly_trend(ui.query, flt, settings, agent_id, result.cells, scope)
     st.plotly_chart(agent_charts.trend(weekly), width="stretch")
     ui.caption("Per week (Monday start; the first and last week may be partial): the agent's FCR, adjusted FCR "
                "(against the whole range's cell rates; on a small week it can leave 0–100%), 7-day repeat, CSAT % "
@@ -73,7 +78,7 @@ def detail() -> None:
             ui.table(mix, f"agent_{agent_id}_{dimension}_mix", key=f"agents_mix_{dimension}")
     ui.caption("Share of the agent's contacts per value against the team's; fcr all agents shows how hard it is.")
     gaps = agent_detail.reason_gaps(result.cells, agent_id)
-    metrics = agent_detail.metric_gaps(card, agent_id, settings)
+    metrics = agent_detail.metric_gaps(result.peers, agent_id, settings)
     said = agent_detail.points(gaps, metrics)
     good, coach = st.columns(2)
     good.markdown("**Strengths**\n\n" + ("\n".join(f"- {s}" for s in said["strength"]) or "None stands out."))
@@ -96,9 +101,13 @@ def teams() -> None:
              key="agents_team_members")
 
 
-if card.height == 0:
+if result.peers.height == 0:
     st.info("No agent contacts in this range with these filters, so there is nothing to score. "
             "Widen the date range or clear a filter.")
+elif card.height == 0:
+    st.info(f"None of the agents you may see ({ui.scope_text()}) had contacts in this range with these filters; "
+            "the team figures below cover every agent.")
+    teams()
 else:
     for section in (scorecard, volume_and_adjustment, best_per_reason, detail, teams):
         section()

@@ -89,7 +89,8 @@ def voice_section() -> None:
     ui.table(late.rows, "at_risk_without_follow_up", key="customers_at_risk")
     ui.caption(f"Customers with a survey in range (NPS 0–6 or churn intent) and no follow-up created at the answer or "
                f"up to {settings.follow_up_window_days:g} days after it; longest waiting first.")
-    ui.table(customers.follow_ups(ui.query, flt, settings), "follow_ups_per_agent", key="customers_follow_ups")
+    ui.table(customers.follow_ups(ui.query, flt, settings, scope=ui.scope()), "follow_ups_per_agent",
+             key="customers_follow_ups")
     ui.caption("Open follow-ups per agent at the end of the range (or now, if sooner): due = due date still ahead, "
                "overdue = past.")
 

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
-from journey import definitions, health, ui
+from journey import audit, definitions, health, ui
 
 settings = ui.settings()
 now = datetime.now(UTC).replace(tzinfo=None)
@@ -39,22 +39,42 @@ ui.caption(f"Customer records last updated more than {settings.stale_customer_da
            f"updated first (at most {health.LIST_LIMIT:,} listed). A record without updated_at counts by its "
            "created_at, and without either it is stale: nothing shows it is current.")
 
-st.subheader("Import history")
-history = health.imports(ui.query)
-if history.height == 0:
-    st.info("No import recorded yet: `journey import DIR` records each import here (the demo is loaded directly).")
-else:
-    ui.table(history, "imports", key="health_imports")
-    ui.caption("Every `journey import`, newest first: rows loaded and rejected, in all and per table.")
-    chosen = st.selectbox("Rejected rows of the import", history["import_id"].to_list(), key="health_import",
-                          format_func=lambda i: health.import_label(history, i))
-    reasons = health.reject_reasons(ui.query, chosen)
-    if reasons.height == 0:
-        st.success("This import rejected no row.")
+
+def import_history() -> None:
+    st.subheader("Import history")
+    history = health.imports(ui.query)
+    if history.height == 0:
+        st.info("No import recorded yet: `journey import DIR` records each import here (the demo is loaded directly).")
     else:
-        ui.table(reasons, f"import_{chosen}_reasons", key="health_reasons")
-        rejects = health.import_rejects(ui.query, chosen)
-        ui.table(rejects.rows, f"import_{chosen}_rejects", key="health_rejects")
-        ui.caption(f"Rejected rows by table, column and reason, then each one with its file, line and value (first "
-                   f"{rejects.rows.height:,} of {rejects.total:,}; a row with two problems is listed twice). The "
-                   "import keeps them in the store, so they survive restarts.")
+        ui.table(history, "imports", key="health_imports")
+        ui.caption("Every `journey import`, newest first: rows loaded and rejected, in all and per table.")
+        chosen = st.selectbox("Rejected rows of the import", history["import_id"].to_list(), key="health_import",
+                              format_func=lambda i: health.import_label(history, i))
+        reasons = health.reject_reasons(ui.query, chosen)
+        if reasons.height == 0:
+            st.success("This import rejected no row.")
+        else:
+            ui.table(reasons, f"import_{chosen}_reasons", key="health_reasons")
+            rejects = health.import_rejects(ui.query, chosen)
+            ui.table(rejects.rows, f"import_{chosen}_rejects", key="health_rejects")
+            ui.caption(f"Rejected rows by table, column and reason, then each one with its file, line and value (first "
+                       f"{rejects.rows.height:,} of {rejects.total:,}; a row with two problems is listed twice). The "
+                       "import keeps them in the store, so they survive restarts.")
+
+
+def audit_log() -> None:
+    st.subheader("Audit log")
+    events = audit.recent(ui.store().query)  # uncached: sign-ins and exports do not move the data version
+    if events.height == 0:
+        st.info("No sign-in or export recorded yet.")
+    else:
+        ui.table(events, "audit_log", key="health_audit")
+    ui.caption(f"Sign-ins, failed sign-ins, sign-outs and downloads, newest first (at most {audit.LIST_LIMIT:,}).")
+
+
+user = ui.current_user()
+if user is not None and user.sees_imports:
+    import_history()
+    audit_log()
+else:
+    st.info("Import history, rejected rows and the audit log are shown to analysts.", icon=":material/lock:")

@@ -2,6 +2,7 @@
 
 from datetime import datetime, timedelta
 
+import polars as pl
 import streamlit as st
 
 from journey import definitions, report, ui, weekly
@@ -54,13 +55,17 @@ else:
     st.plotly_chart(report.trend_figure(review.trend), width="stretch")
     ui.caption("Every KPI per ISO week: the 13 weeks before this one, and this week last.")
 
-    for n, section in enumerate(report.sections(ui.query, review, settings)):
-        st.subheader(section.title)
-        ui.caption(section.caption)
-        for i, table in enumerate(section.tables):
-            ui.table(table, f"weekly_{week}_{n}_{i}", key=f"weekly_section_{n}_{i}")
-        for figure in section.figures:
-            st.plotly_chart(figure, width="stretch")
+for n, section in enumerate(report.sections(ui.query, review, settings)):
+    st.subheader(section.title)
+    ui.caption(section.caption)
+    for i, part in enumerate(section.parts):
+        st.markdown(f"**{report.markdown_safe(part.heading)}**")
+        if isinstance(part.content, pl.DataFrame) and part.content.height:
+            ui.table(part.content, f"weekly_{week}_{n}_{i}", key=f"weekly_section_{n}_{i}")
+        elif not isinstance(part.content, pl.DataFrame):
+            st.plotly_chart(part.content, width="stretch", key=f"weekly_chart_{n}_{i}")
+        if part.note:
+            ui.caption(part.note)
 
 st.subheader("Notes")
 notes = st.text_area("Decisions and owners for this week, saved with the week in the store",
@@ -75,16 +80,18 @@ if st.button("Save notes", icon=":material/save:"):
         st.error(f"The notes could not be saved: {error}")
 
 st.subheader("Report")
+folder = ui.reports_folder(report.REPORTS_DIR)  # one per scope: nobody lists a report showing agents they may not see
 ui.caption(f"One self-contained HTML file (opens offline, charts included); reports are kept in "
            f"`{report.REPORTS_DIR}/`, one per week and filters.")
 if st.button("Build and keep this week's report", icon=":material/description:"):
     html = report.build(ui.query, week, flt, settings, report.store_label(ui.database_url()))
-    st.success(f"Kept {report.save(html, report.file_name(week, flt))}.")
-past = report.past_reports()
+    st.success(f"Kept {report.save(html, report.file_name(week, flt), folder)}.")
+past = report.past_reports(folder)
 if past.height:
     chosen = st.selectbox("Past reports", past["report"].to_list(), key="weekly_past")
-    path = report.REPORTS_DIR / chosen
-    st.download_button("Download", data=path.read_bytes, file_name=chosen, mime="text/html", on_click="ignore",
+    path = folder / chosen
+    st.download_button("Download", data=path.read_bytes, file_name=chosen, mime="text/html", on_click=ui.record_export,
+                       args=(chosen,),
                        icon=":material/download:", key="weekly_download")
     ui.table(past, "weekly_reports", key="weekly_reports_table")
 else:

@@ -1,14 +1,14 @@
 -- name: agent_contact_cells
 -- grain: one row per agent, reason, channel (and local week starting Monday when :by_week is true, else week_start is null)
--- params: :start_ts (inclusive), :end_ts (exclusive), :tz, :repeat_window_sec, :channels, :segments, :regions, :teams (each with its all_ flag), :by_week, :agent_ids (with all_agents); reason medians and cell rates need every agent, so :agent_ids only narrows the rows returned
+-- params: :start_ts (inclusive), :end_ts (exclusive), :tz, :repeat_window_sec, :channels, :segments, :regions, :teams (each with its all_ flag), :by_week, :agent_ids (with all_agents), :all_agents_visible, :visible_agents, :scope_salt (the signed-in user's scope: other agents' rows come back under a salted pseudonym starting with ~ and without a name, so cell rates and z-scores stay exact); reason medians and cell rates need every agent, so :agent_ids only narrows the rows returned
 -- returns: agent_id, agent_name, team, reason, channel, week_start, contacts_count, handle_count, handle_sec_sum, aht_ratio_count, aht_ratio_sum, repeat_count, resolved_known_count, fcr_count, transferred_known_count, transferred_count, escalated_known_count, escalated_count, sentiment_count, sentiment_lift_sum, qa_count, qa_sum, csat_count, csat_top_count
 with
 
 contacts as (
     select
         interactions.interaction_id,
-        interactions.agent_id,
-        agents.name as agent_name,
+        case when :all_agents_visible or interactions.agent_id in :visible_agents then interactions.agent_id else '~' || md5(:scope_salt || interactions.agent_id) end as agent_id,
+        case when :all_agents_visible or interactions.agent_id in :visible_agents then agents.name end as agent_name,
         agents.team,
         interactions.reason,
         interactions.channel,

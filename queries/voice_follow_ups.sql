@@ -1,6 +1,6 @@
 -- name: voice_follow_ups
 -- grain: one row per agent (null = unassigned) with follow-ups open at :as_of_ts
--- params: :as_of_ts (open = created before it and not completed before it), :segments, :regions, :teams (each with its all_ flag); channel does not apply to follow-ups, team is the follow-up's agent's
+-- params: :as_of_ts (open = created before it and not completed before it), :segments, :regions, :teams (each with its all_ flag), :visible_agents (with all_agents_visible: the signed-in user's scope; unassigned follow-ups only with every agent visible); channel does not apply to follow-ups, team is the follow-up's agent's
 -- returns: agent_id, name, team, open_follow_ups_count, due_count (due at or after :as_of_ts), overdue_count (due before it), oldest_due_at (of the overdue ones)
 with
 
@@ -18,6 +18,7 @@ open_follow_ups as (
         and (:all_segments or customers.segment in :segments)
         and (:all_regions or customers.region in :regions)
         and (:all_teams or agents.team in :teams)
+        and (:all_agents_visible or follow_ups.agent_id in :visible_agents)
 ),
 
 final as (

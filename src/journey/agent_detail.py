@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from journey import agents
+from journey import access, agents
+from journey.access import EVERYONE, Scope
 from journey.agents import Query
 from journey.filters import Filters
 from journey.settings import Settings
@@ -39,10 +40,12 @@ def raw_vs_adjusted(card: pl.DataFrame) -> pl.DataFrame:
 
 
 def weekly_trend(query: Query, flt: Filters, settings: Settings, agent_id: str,
-                 reference: pl.DataFrame) -> pl.DataFrame:
+                 reference: pl.DataFrame, scope: Scope = EVERYONE) -> pl.DataFrame:
     """One agent's key metrics per local week (Monday start) of the range; adjusted FCR uses the range's
-    cell rates (`reference`: the range's cells of every agent). Out: TREND_COLUMNS, one row per week."""
-    cells = agents.contact_cells(query, flt, settings, agent_id=agent_id, by_week=True)
+    cell rates (`reference`: the range's cells of every agent). Out: TREND_COLUMNS, one row per week; none
+    for an agent outside `scope`."""
+    cells = access.visible(agents.contact_cells(query, flt, settings, agent_id=agent_id, by_week=True, scope=scope),
+                           scope)
     adjusted = agents.adjusted_rate(cells, ["week_start"], *agents.ADJUSTED["fcr"], reference=reference)
     table = agents.measures(cells, ["week_start"]).join(
         adjusted.select("week_start", pl.col("adjusted").alias("fcr_adjusted")), on="week_start", how="left")

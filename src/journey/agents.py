@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from journey import access
+from journey.access import EVERYONE, Scope
 from journey.filters import Filters
 from journey.settings import Settings
 
@@ -61,12 +63,22 @@ PAGE_COLUMNS = (
 
 @dataclass(frozen=True)
 class AgentReport:
-    """Everything the Agents page and CLI show for one range and set of filters."""
+    """Everything the Agents page and CLI show for one range and set of filters, within a user's scope.
+
+    `cells` and `peers` hold agents outside the scope under pseudonyms (masked in SQL): use them only for
+    aggregates and peer statistics; `scorecard` and `matrix` hold only agents in the scope.
+    """
 
     cells: pl.DataFrame  # agent × reason × channel additive measures
-    scorecard: pl.DataFrame  # one row per agent with contacts in range
-    matrix: pl.DataFrame  # one row per reason × agent: shrunk FCR, eligibility, best
+    peers: pl.DataFrame  # the scorecard of every agent, for ranks, z-scores and peer means
+    matrix: pl.DataFrame  # one row per reason × agent in the scope: shrunk FCR, eligibility, best (of all agents)
     teams: pl.DataFrame  # one row per team
+    scope: Scope = EVERYONE
+
+    @property
+    def scorecard(self) -> pl.DataFrame:
+        """One row per agent in the scope with contacts in range."""
+        return access.visible(self.peers, self.scope)
 
     @property
     def best(self) -> pl.DataFrame:
@@ -74,9 +86,10 @@ class AgentReport:
 
 
 def contact_cells(query: Query, flt: Filters, settings: Settings, agent_id: str | None = None,
-                  by_week: bool = False) -> pl.DataFrame:
-    """The additive measures per agent, reason and channel (and week), typed even when empty."""
-    params = flt.params(settings) | {
+                  by_week: bool = False, scope: Scope = EVERYONE) -> pl.DataFrame:
+    """The additive measures per agent, reason and channel (and week), typed even when empty; agents outside
+    `scope` under pseudonyms."""
+    params = flt.params(settings) | scope.params() | {
         "by_week": by_week, "all_agents": agent_id is None, "agent_ids": [] if agent_id is None else [agent_id],
     }
     return conform(query("agent_contact_cells", **params))
@@ -88,10 +101,12 @@ def conform(cells: pl.DataFrame) -> pl.DataFrame:
     return cells.select(pl.col(name).cast(kind) for name, kind in (KEYS | measures).items())
 
 
-def report(query: Query, flt: Filters, settings: Settings) -> AgentReport:
-    """Scorecard, best agents per reason and team table of the filtered range."""
-    cells = contact_cells(query, flt, settings)
-    return AgentReport(cells, scorecard(cells, settings), reason_matrix(cells, settings), teams(cells))
+def report(query: Query, flt: Filters, settings: Settings, scope: Scope = EVERYONE) -> AgentReport:
+    """Scorecard, best agents per reason and team table of the filtered range; agent rows only within `scope`,
+    computed against every agent (mix adjustment, z-scores and the best per reason need them all)."""
+    cells = contact_cells(query, flt, settings, scope=scope)
+    matrix = access.visible(reason_matrix(cells, settings), scope)
+    return AgentReport(cells, scorecard(cells, settings), matrix, teams(cells), scope)
 
 
 def measures(cells: pl.DataFrame, by: Sequence[str]) -> pl.DataFrame:
@@ -251,12 +266,12 @@ def display(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def busiest_note(card: pl.DataFrame) -> str:
-    """Where the agent with the most contacts stands, in one sentence."""
+def busiest_note(card: pl.DataFrame, peers: pl.DataFrame | None = None) -> str:
+    """Where the agent with the most contacts in `card` stands among the ranked `peers`, in one sentence."""
     if card.height == 0:
         return ""
     busiest = card.sort("contacts", "agent_id", descending=[True, False]).row(0, named=True)
-    ranked = card["rank"].drop_nulls().len()
+    ranked = (card if peers is None else peers)["rank"].drop_nulls().len()
     who = f"The busiest agent, {busiest['agent_name'] or busiest['agent_id']} ({busiest['contacts']:,} contacts),"
     if busiest["rank"] is None:
         return f"{who} is not ranked."

@@ -45,6 +45,8 @@ def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="journey", description=__doc__)
     root.add_argument("--db", help="store URL (else $JOURNEY_DATABASE_URL, else config/journey.toml)")
     root.add_argument("--config", type=Path, help="settings file (default config/journey.toml)")
+    root.add_argument("--as", dest="as_user", metavar="USER", help="show only what USER's role may see "
+                      "(default: the operator's full access; see docs/access.md)")
     commands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for register in COMMANDS:
         register(commands)
@@ -85,8 +87,27 @@ def today(settings: Settings) -> date:
 
 
 def reading_store(args: argparse.Namespace, settings: Settings) -> Store:
-    """The store, opened read-only so a running dashboard or import is not blocked."""
-    return open_store(settings_module.database_url(settings, args.db), read_only=True)
+    """The store, opened read-only so a running dashboard or import is not blocked; with --as USER, its
+    per-agent queries are bound to that user's scope."""
+    store = open_store(settings_module.database_url(settings, args.db), read_only=True)
+    if not args.as_user:
+        return store
+    from journey import access
+
+    scope = access.scope_for(signed_in(args, store), store.query)
+    return access.ScopedStore.of(store, scope)
+
+
+def signed_in(args: argparse.Namespace, store: Store) -> Any:
+    """The user named by --as (None without it: the operator, who sees everything)."""
+    from journey import access
+
+    if not args.as_user:
+        return None
+    found = access.find_user(store.query, args.as_user)
+    if found is None:
+        raise UsageError(f"--as {args.as_user}: no such user (journey user list shows them)")
+    return found[0]
 
 
 def writing_store(args: argparse.Namespace, settings: Settings) -> Store:
@@ -193,20 +214,28 @@ def _run_demo(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _import(commands: Any) -> None:
-    command = commands.add_parser("import", help="load an interchange folder (CSV or Parquet) into the store")
-    command.add_argument("folder", type=Path)
+    command = commands.add_parser("import", help="load an interchange folder (CSV or Parquet), or an export through "
+                                  "a mapping, into the store")
+    command.add_argument("folder", type=Path, metavar="SOURCE",
+                         help="interchange folder; with --mapping, the export's folder (or its one file)")
+    command.add_argument("--mapping", help="mapping of config/mappings (e.g. maven-crm, olist) or a .toml file")
     command.add_argument("--format", choices=("table", "json"), default="table")
     command.add_argument("--rejects-dir", type=Path, default=Path("data/rejects"))
     command.set_defaults(run=_run_import)
 
 
 def _run_import(args: argparse.Namespace, settings: Settings) -> int:
-    from journey import ingest
+    from journey import ingest, mapping, mapping_file
 
     try:
-        result = ingest.import_folder(writing_store(args, settings), args.folder, settings,
-                                      rejects_dir=args.rejects_dir, progress=progress)
-    except ingest.IngestError as error:
+        if args.mapping:
+            spec = mapping_file.load_mapping(args.mapping)  # before opening the store: a bad mapping changes nothing
+            result = mapping.import_export(writing_store(args, settings), spec, args.folder, settings,
+                                           rejects_dir=args.rejects_dir, progress=progress)
+        else:
+            result = ingest.import_folder(writing_store(args, settings), args.folder, settings,
+                                          rejects_dir=args.rejects_dir, progress=progress)
+    except (ingest.IngestError, mapping_file.MappingError) as error:
         raise UsageError(str(error)) from error
     summary = result.summary()
     if args.format == "json":
@@ -218,6 +247,39 @@ def _run_import(args: argparse.Namespace, settings: Settings) -> int:
             progress(f"rejected {reject.file}:{reject.line} {reject.column}: {reject.reason}")
         if result.rejects_file:
             progress(f"{len(result.rejects):,} rejected rows, all listed in {result.rejects_file}")
+    return 0
+
+
+def _mapping(commands: Any) -> None:
+    command = commands.add_parser("mapping", help="mapping files for `journey import --mapping` (config/mappings)")
+    actions = command.add_subparsers(dest="action", required=True, metavar="ACTION")
+    help_text = ("check a mapping: its form, and with SOURCE the first rows it makes of that export and what it "
+                 "would reject (nothing is loaded)")
+    check = actions.add_parser("check", help=help_text, description=help_text)
+    check.add_argument("mapping", help="mapping of config/mappings or a .toml file")
+    check.add_argument("source", type=Path, nargs="?", help="the export's folder (or its one file)")
+    check.add_argument("--rows", type=int, default=5, help="rows shown per table (default 5)")
+    check.set_defaults(run=_run_mapping_check)
+
+
+def _run_mapping_check(args: argparse.Namespace, settings: Settings) -> int:
+    from journey import mapping, mapping_file
+
+    try:
+        spec = mapping_file.load_mapping(args.mapping)
+        export = mapping.read_export(spec, args.source, settings, progress=progress) if args.source else None
+    except mapping_file.MappingError as error:
+        raise UsageError(str(error)) from error
+    print(f"{spec.path}: a valid mapping" + (f" ({spec.description})" if spec.description else ""))
+    if export is None:
+        for part in spec.parts:
+            print(f"{part.table} <- {part.file or 'SOURCE'}: {', '.join(part.columns)}")
+        return 0
+    for table, frame in export.valid.items():
+        print(f"\n{mapping.table_summary(export, table)}")
+        print(_table(mapping.preview(frame.head(args.rows)).rows(), frame.columns), end="")
+        for row in export.rejects.filter(pl.col("table") == table).head(3).iter_rows(named=True):
+            print(f"rejected {row['file']}:{row['line']} {row['column']}: {row['reason']} ({row['value']})")
     return 0
 
 
@@ -241,6 +303,8 @@ def _report(commands: Any) -> None:
     command.add_argument("--week", help="ISO week, e.g. 2026-W47 (default: the last complete week)")
     command.add_argument("--out", type=Path, help="write the self-contained HTML report here")
     command.add_argument("--pdf", type=Path, help="also print the report to this PDF (needs Chromium)")
+    command.add_argument("--keep", action="store_true", help="also keep a copy among the past reports the Weekly "
+                         "review page lists (data/reports/)")
     for dimension in DIMENSIONS:
         command.add_argument(f"--{dimension}", action="append", default=[],
                              help=f"only this {dimension} (repeat for several)")
@@ -257,16 +321,20 @@ def _run_report(args: argparse.Namespace, settings: Settings) -> int:
         raise UsageError(str(error)) from None
     chosen = {d: tuple(v for value in getattr(args, d) for v in value.split(",") if v) for d in DIMENSIONS}
     flt, store = Filters(week.start, week.end, **chosen), reading_store(args, settings)
-    if not args.out and not args.pdf:
+    if not args.out and not args.pdf and not args.keep:
         review = report.review(store.query, week, flt, settings)
         table = review.table.select(pl.lit(str(week)).alias("week"), pl.all())
         emit({"week": str(week), "kpis": review.table.to_dicts(), "why": review.sentences} if args.format == "json"
              else table, args.format)
         return 0
-    out = args.out or args.pdf.with_suffix(".html")
-    out.write_text(report.build(store.query, week, flt, settings, report.store_label(store.url)), encoding="utf-8")
-    progress(f"wrote {out}")
-    if args.pdf:
+    html = report.build(store.query, week, flt, settings, report.store_label(store.url))
+    if args.keep:
+        progress(f"kept {report.save(html, report.file_name(week, flt))}")
+    out = args.out or (args.pdf.with_suffix(".html") if args.pdf else None)
+    if out:
+        out.write_text(html, encoding="utf-8")
+        progress(f"wrote {out}")
+    if out and args.pdf:
         try:
             progress(f"wrote {report.pdf(out, args.pdf)}")
         except report.ReportError as error:
@@ -284,7 +352,8 @@ def _agents(commands: Any) -> None:
 def _run_agents(args: argparse.Namespace, settings: Settings) -> int:
     from journey import agents
 
-    result = agents.report(reading_store(args, settings).query, filters(args, settings), settings)
+    store = reading_store(args, settings)
+    result = agents.report(store.query, filters(args, settings), settings, _scope(store))
     emit(agents.cli_table(result.scorecard), args.format)
     return 0
 
@@ -292,7 +361,8 @@ def _run_agents(args: argparse.Namespace, settings: Settings) -> int:
 def _run_best_agents(args: argparse.Namespace, settings: Settings) -> int:
     from journey import agents
 
-    result = agents.report(reading_store(args, settings).query, filters(args, settings), settings)
+    store = reading_store(args, settings)
+    result = agents.report(store.query, filters(args, settings), settings, _scope(store))
     emit(result.best, args.format)
     return 0
 
@@ -348,8 +418,79 @@ def _run_health(args: argparse.Namespace, settings: Settings) -> int:
 
     from journey import health
 
+    store = reading_store(args, settings)
+    user = signed_in(args, store)
+    if user is not None and not user.sees_data_health:
+        raise UsageError(f"--as {user.name}: the {user.role} role does not see data health")
     now = datetime.now(UTC).replace(tzinfo=None)
-    emit(health.cli_json(reading_store(args, settings).query, settings, now), args.format)
+    emit(health.cli_json(store.query, settings, now), args.format)
+    return 0
+
+
+def _scope(store: Store) -> Any:
+    from journey import access
+
+    return store.scope if isinstance(store, access.ScopedStore) else access.EVERYONE
+
+
+def _user(commands: Any) -> None:
+    command = commands.add_parser("user", help="manage who may sign in to the dashboard and with which role",
+                                  description="Users of the password, proxy and oidc access modes (docs/access.md).")
+    actions = command.add_subparsers(dest="action", required=True, metavar="ACTION")
+    add = actions.add_parser("add", help="add or replace a user")
+    add.add_argument("name", help="sign-in name, or the e-mail the proxy or OIDC provider gives")
+    add.add_argument("--role", required=True, choices=("executive", "manager", "agent", "analyst"))
+    add.add_argument("--agent-id", help="an agent's own agent id")
+    add.add_argument("--team", action="append", default=[], help="a manager's team (repeat for several)")
+    password = add.add_mutually_exclusive_group()
+    password.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    password.add_argument("--no-password", action="store_true", help="signs in through a proxy or OIDC only")
+    add.set_defaults(run=_run_user_add)
+    remove = actions.add_parser("remove", help="remove a user")
+    remove.add_argument("name")
+    remove.set_defaults(run=_run_user_remove)
+    listing = actions.add_parser("list", help="every user with role, agent id, teams and whether a password is set")
+    listing.add_argument("--format", choices=FORMATS, default="table")
+    listing.set_defaults(run=_run_user_list)
+
+
+def _run_user_add(args: argparse.Namespace, settings: Settings) -> int:
+    import getpass
+
+    from journey import access
+
+    try:
+        user = access.make_user(args.name, args.role, args.agent_id, tuple(args.team))
+        secret = None
+        if args.password_stdin:
+            secret = sys.stdin.readline().rstrip("\n")
+        elif not args.no_password:
+            secret = getpass.getpass(f"password for {user.name}: ")
+            if getpass.getpass("again: ") != secret:
+                raise UsageError("the two passwords differ")
+        store = writing_store(args, settings)
+        access.add_user(store, user, secret)
+    except access.AccessError as error:
+        raise UsageError(str(error)) from None
+    if user.role in ("manager", "agent") and not access.scope_for(user, store.query).agent_ids:
+        progress(f"warning: no agent in the store matches {user.name}'s team or agent id yet: they see no agent rows")
+    progress(f"user {user.name} ({user.role}) saved" + ("" if secret else "; no password: proxy or OIDC sign-in"))
+    return 0
+
+
+def _run_user_remove(args: argparse.Namespace, settings: Settings) -> int:
+    from journey import access
+
+    if not access.remove_user(writing_store(args, settings), args.name):
+        raise UsageError(f"no user named {args.name!r}")
+    progress(f"user {args.name} removed")
+    return 0
+
+
+def _run_user_list(args: argparse.Namespace, settings: Settings) -> int:
+    from journey import access
+
+    emit(access.list_users(reading_store(args, settings).query), args.format)
     return 0
 
 
@@ -357,10 +498,12 @@ def _run_health(args: argparse.Namespace, settings: Settings) -> int:
 COMMANDS: list[Callable[[Any], None]] = [
     _demo,
     _import,
+    _mapping,
     _kpis,
     _report,
     _agents,
     _pipeline,
     _curve,
     _customers,
+    _user,
 ]

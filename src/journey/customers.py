@@ -16,6 +16,7 @@ from typing import Any
 import polars as pl
 
 from journey import kpis, schema
+from journey.access import EVERYONE, Scope
 from journey.filters import Filters, local_midnight_utc
 from journey.settings import Settings
 
@@ -262,10 +263,12 @@ def at_risk(query: Query, flt: Filters, settings: Settings, limit: int = LIST_LI
                          follow_up_window_sec=settings.follow_up_window_days * 86400), "customers_count")
 
 
-def follow_ups(query: Query, flt: Filters, settings: Settings, now: datetime | None = None) -> pl.DataFrame:
-    """Open follow-ups per agent at the end of the range (or now, if sooner): due, and overdue."""
+def follow_ups(query: Query, flt: Filters, settings: Settings, now: datetime | None = None,
+               scope: Scope = EVERYONE) -> pl.DataFrame:
+    """Open follow-ups per agent at the end of the range (or now, if sooner): due, and overdue; only the agents
+    in `scope` (unassigned ones only with every agent visible)."""
     now = now or datetime.now(UTC).replace(tzinfo=None)
-    params = flt.params(settings)
+    params = flt.params(settings) | scope.params()
     return typed(query("voice_follow_ups", **params, as_of_ts=min(params["end_ts"], now)))
 
 

@@ -54,6 +54,12 @@ class Settings:
     freshness_amber_days: float = 7
     stale_customer_days: float = 180
     targets: dict[str, Target] = field(default_factory=dict)
+    access_mode: str = "none"  # none, password, proxy, oidc (docs/access.md)
+    proxy_header: str = "X-Forwarded-Email"
+    proxy_addresses: tuple[str, ...] = ("127.0.0.1",)
+    oidc_provider: str = ""
+    max_failed_sign_ins: int = 5
+    lockout_minutes: float = 15
 
     @property
     def repeat_window_sec(self) -> float:
@@ -86,7 +92,14 @@ _TOML_KEYS: dict[tuple[str, str], str] = {
     ("freshness", "amber_days"): "freshness_amber_days",
     ("freshness", "stale_customer_days"): "stale_customer_days",
     ("", "targets"): "targets",
+    ("access", "mode"): "access_mode",
+    ("access", "proxy_header"): "proxy_header",
+    ("access", "proxy_addresses"): "proxy_addresses",
+    ("access", "oidc_provider"): "oidc_provider",
+    ("access", "max_failed_sign_ins"): "max_failed_sign_ins",
+    ("access", "lockout_minutes"): "lockout_minutes",
 }
+ACCESS_MODES = ("none", "password", "proxy", "oidc")
 
 
 def load(path: Path | None = None) -> Settings:
@@ -117,6 +130,8 @@ def from_mapping(raw: dict[str, Any], source: str = "settings") -> Settings:
         }
     if "pipeline_stages" in values:
         values["pipeline_stages"] = tuple(values["pipeline_stages"])
+    if "proxy_addresses" in values:
+        values["proxy_addresses"] = tuple(values["proxy_addresses"])
     settings = replace(Settings(), **values)
     _check(settings, source)
     return settings
@@ -135,6 +150,8 @@ def _check(settings: Settings, source: str) -> None:
         ZoneInfo(settings.time_zone)
     except (ZoneInfoNotFoundError, ValueError):
         raise SettingsError(f"{source}: unknown time_zone {settings.time_zone!r}") from None
+    if settings.access_mode not in ACCESS_MODES:
+        raise SettingsError(f"{source}: access.mode {settings.access_mode!r} is not one of {', '.join(ACCESS_MODES)}")
     missing = set(settings.pipeline_stages) - set(settings.stage_probabilities)
     if missing:
         raise SettingsError(f"{source}: pipeline.probabilities lacks {sorted(missing)}")

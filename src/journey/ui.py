@@ -9,21 +9,25 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import polars as pl
 import streamlit as st
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
-from journey import definitions, weekly
+from journey import access, audit, definitions, weekly
 from journey import filters as filters_module
 from journey import settings as settings_module
+from journey.access import AccessError, Scope, User
 from journey.filters import DIMENSIONS, Filters
 from journey.settings import Settings, Target
-from journey.store import Store, StoreError, open_store
+from journey.store import Store, StoreError, open_store, query_text
 
 log = logging.getLogger("journey")
 FILTERS_KEY = "journey_filters"
+USER_KEY = "journey_user"  # the signed-in User, set only by the sign-in code below, never from a widget or URL
+SCOPED = ":visible_agents"  # a query naming this returns per-agent rows: it gets the signed-in user's scope
 DEFAULT_DAYS = 28
 
 
@@ -47,7 +51,13 @@ def _open(url: str) -> Store:
 
 
 def query(name: str, **params: Any) -> pl.DataFrame:
-    """Run a named query, cached until the store's data changes (its data version moves on)."""
+    """Run a named query, cached until the store's data changes (its data version moves on).
+
+    A query returning per-agent rows always gets the signed-in user's scope, whatever the caller passed.
+    """
+    require_user()
+    if SCOPED in query_text(name):
+        params = {**params, **scope().params()}
     current = store()
     key = json.dumps(params, default=str, sort_keys=True)
     return _cached_query(current.url, current.data_version(), name, key, params)
@@ -61,7 +71,11 @@ def _cached_query(url: str, version: int, name: str, key: str, _params: dict[str
 
 def ensure_store() -> None:
     """Build the demo store on first start when the configured DuckDB file does not exist yet."""
-    url = make_url(database_url())
+    try:
+        url = make_url(database_url())
+    except ArgumentError:
+        store()  # not a URL at all: opening it says so, as a StoreError
+        return
     if url.get_backend_name() != "duckdb" or not url.database or Path(url.database).exists():
         return
     from journey import demo  # only on a first start: generating data is not needed otherwise
@@ -73,8 +87,176 @@ def ensure_store() -> None:
     _open.clear()
 
 
+# --- who is signed in, and what they may see ------------------------------------------------------
+
+def current_user() -> User | None:
+    """The signed-in user of this session; with access mode none, the open local user."""
+    if settings().access_mode == "none":
+        return access.LOCAL_USER
+    user = st.session_state.get(USER_KEY)
+    return user if isinstance(user, User) else None
+
+
+def scope() -> Scope:
+    """The agents whose own rows the signed-in user may see (nobody's before sign-in)."""
+    return access.scope_for(current_user(), query)
+
+
+def scope_text() -> str:
+    """Whose agent rows the signed-in user sees, in a few words."""
+    user = current_user()
+    if user is None:
+        return "no agent"
+    if user.sees_all_agents:
+        return "every agent"
+    if user.role == "manager":
+        return f"the agents of team {', '.join(user.teams)}"
+    return f"your own rows (agent {user.agent_id})"
+
+
+def leave_folder_mode() -> None:
+    """Rerun at once if Streamlit is treating pages/ as a folder of pages.
+
+    Until st.navigation has run once in the server process, Streamlit runs an app that has a pages/ folder the
+    old way: the frame as one page among them, or a page script alone, without the frame, when the URL names
+    it. Widgets made in such a run (the sign-in form) lose their values on the next run, and a page would run
+    before sign-in. Streamlit then keeps navigation mode for the life of the process.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+def require_user() -> None:
+    """Stop here with the sign-in form when nobody is signed in (a page run without the frame must ask too)."""
+    leave_folder_mode()
+    if current_user() is None and sign_in() is None:
+        st.stop()
+
+
+def sign_in() -> User | None:
+    """The session's user; until there is one, the sign-in form (or why sign-in failed) is drawn instead."""
+    mode = settings().access_mode
+    user = current_user()
+    if mode == "oidc" and user is not None and not st.user.is_logged_in:
+        user = None  # signed out at the provider (or the session cookie expired)
+        del st.session_state[USER_KEY]
+    if user is not None:
+        return user
+    try:
+        ensure_store()
+        return {"password": _password_sign_in, "proxy": _proxy_sign_in, "oidc": _oidc_sign_in}[mode]()
+    except (StoreError, OSError) as error:  # OSError: a DuckDB file's folder cannot be made or read
+        st.error(f"The store cannot be opened, so nobody can sign in: {error}")
+        _retry("sign_in")
+        return None
+
+
+def _signed_in(user: User, how: str) -> User:
+    st.session_state[USER_KEY] = user
+    audit.record(database_url(), user.name, "sign_in", f"{how}; role {user.role}")
+    return user
+
+
+def _refused(name: str, reason: str) -> None:
+    audit.record(database_url(), name[:100] or "(empty)", "sign_in_failed", reason)
+    st.error(reason)
+
+
+def _password_sign_in() -> User | None:
+    st.title("Journey")
+    with st.form("sign_in"):
+        name = st.text_input("User name", key="sign_in_name")
+        password = st.text_input("Password", type="password", key="sign_in_password")
+        submitted = st.form_submit_button("Sign in", type="primary")
+    if not submitted:
+        return None
+    reader = store()  # uncached: a new user or a failed attempt a moment ago must count
+    failures = audit.failures_since(reader.query, name.strip(), access.lockout_start(settings()))
+    try:
+        user = access.check_password(reader.query, name, password, failures, settings())
+    except AccessError as error:
+        _refused(name.strip(), str(error))
+        if access.list_users(reader.query).height == 0:
+            st.info("No user exists yet: on the server, run `journey user add NAME --role analyst`.")
+        return None
+    _signed_in(user, "password")
+    st.rerun()
+    return user
+
+
+def _proxy_sign_in() -> User | None:
+    try:
+        name = access.proxy_user_name(dict(st.context.headers), st.context.ip_address, settings())
+    except AccessError as error:
+        _refused("(proxy)", str(error))
+        return None
+    found = access.find_user(store().query, name)
+    if found is None:
+        _refused(name, f"{name} has no Journey role; an analyst can add one with `journey user add {name} --role …`")
+        return None
+    return _signed_in(found[0], "proxy")
+
+
+def _oidc_sign_in() -> User | None:
+    if not st.user.is_logged_in:
+        st.title("Journey")
+        st.button("Sign in", type="primary", on_click=st.login, args=(settings().oidc_provider or None,))
+        return None
+    email = str(st.user.get("email") or "")
+    found = access.find_user(store().query, email)
+    if found is None:
+        _refused(email, f"{email or 'this account'} has no Journey role; an analyst can add one with "
+                 f"`journey user add {email or 'EMAIL'} --role …`")
+        st.button("Sign out", on_click=st.logout)
+        return None
+    return _signed_in(found[0], "oidc")
+
+
+def sign_out() -> None:
+    user = current_user()
+    if user is not None:
+        audit.record(database_url(), user.name, "sign_out")
+    st.session_state.pop(USER_KEY, None)
+    if settings().access_mode == "oidc":
+        st.logout()
+
+
+def health_in_menu(user: User | None) -> Literal["visible", "hidden"]:
+    """Data health is in the menu of executives and analysts; others reach it only from an Overview alert
+    (stale data), and see just the freshness lights there."""
+    return "visible" if user is not None and user.sees_data_health else "hidden"
+
+
+def _account(user: User) -> None:
+    if settings().access_mode == "none":
+        # markdown, not a caption: the page's own last caption stays the footer
+        st.sidebar.markdown(":small[:orange[●] Open access (access.mode = none): anyone who can reach this server "
+                            "sees everything; it listens on 127.0.0.1 only. See docs/access.md to require sign-in.]")
+        return
+    left, right = st.sidebar.columns([3, 2], vertical_alignment="center")
+    left.caption(f"Signed in as **{user.name}** · {user.role}")
+    right.button("Sign out", key="sign_out", on_click=sign_out, type="tertiary")
+
+
+def record_export(file_name: str) -> None:
+    """A download happened: into the audit log (on_click of every download button)."""
+    user = current_user()
+    audit.record(database_url(), user.name if user else "(nobody)", "export", file_name)
+
+
+def reports_folder(base: Path) -> Path:
+    """Where reports built under the signed-in user's scope are kept: one folder per scope, so nobody lists a
+    report that shows agents they may not see."""
+    current = scope()
+    return base if current.all_agents else base / current.key()
+
+
 def filters() -> Filters:
     """The global filters: sidebar widgets, initialised from and written back to the URL."""
+    require_user()
     if FILTERS_KEY in st.session_state and st.session_state.get("_filters_run") == _run_id():
         return st.session_state[FILTERS_KEY]  # type: ignore[no-any-return]
     flt = _filter_widgets()
@@ -142,11 +324,16 @@ def newest_day() -> date:
 
 
 def start() -> bool:
-    """Open (or first build) the store and draw the filters; False, with a message, when it cannot."""
+    """Open (or first build) the store, show who is signed in and draw the filters; False, with a message,
+    when it cannot."""
     try:
         ensure_store()
+        user = current_user()
+        if user is None:
+            return False
+        _account(user)
         filters()
-    except StoreError as error:
+    except (StoreError, OSError) as error:  # OSError: a DuckDB file's folder cannot be made or read
         st.error(f"The store cannot be opened: {error}")
         _retry("frame")
         return False
@@ -183,7 +370,8 @@ def table(frame: pl.DataFrame, file_name: str, key: str | None = None, **options
     """A table with formats and help by column name, and its CSV download."""
     st.dataframe(frame, column_config=columns(frame), hide_index=True, key=key, **options)
     st.download_button("Download CSV", frame.write_csv(), file_name=f"{file_name}.csv", mime="text/csv",
-                       key=f"download_{key or file_name}", icon=":material/download:")
+                       key=f"download_{key or file_name}", icon=":material/download:", on_click=record_export,
+                       args=(f"{file_name}.csv",))
 
 
 def columns(frame: pl.DataFrame) -> dict[str, Any]:
@@ -250,3 +438,25 @@ def footer() -> None:
             fresh += " · lagging: " + ", ".join(f"{table} {dots[light]} {light}"
                                                for table, light in status.lagging.items()) + " (see Data health)"
     st.caption(f"{fresh} · store `{shown}` · time zone {settings().time_zone}")
+
+
+def day_in_url(key: str, default: date) -> date:
+    """A page's own day (such as the pipeline's as-of date) read from the URL; a bad one is corrected with a note."""
+    text = st.query_params.get(key)
+    if not text:
+        return default
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        st.warning(f"Link corrected: {key}={text!r} is not a date (YYYY-MM-DD); showing {default:%Y-%m-%d}.")
+        del st.query_params[key]
+        return default
+
+
+def keep_day_in_url(key: str, day: date, default: date) -> None:
+    """Write a page's own day to the URL, leaving it out when it is the default, so copied links stay short."""
+    if day == default:
+        if key in st.query_params:
+            del st.query_params[key]
+    elif st.query_params.get(key) != day.isoformat():
+        st.query_params[key] = day.isoformat()
