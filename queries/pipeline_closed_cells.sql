@@ -1,13 +1,14 @@
 -- name: pipeline_closed_cells
 -- grain: one row per owner, product, source, lost reason and status, over opportunities won or lost in the range
--- params: :start_ts (inclusive), :end_ts (exclusive), :segments, :regions, :teams (each with its all_ flag); channel does not apply
+-- params: :start_ts (inclusive), :end_ts (exclusive), :segments, :regions, :teams (each with its all_ flag); channel does not apply; :all_agents_visible, :visible_agents, :scope_salt (the user's scope: other owners come back under a salted pseudonym starting with ~ and without a name, so team totals stay whole)
 -- returns: owner_id, owner_name, team, product, source, lost_reason, status, closed_count, amount_sum, cycle_days_sum
 with
 
 closed_opportunities as (
     select
-        opportunities.owner_id,
-        agents.name as owner_name,
+        case when :all_agents_visible or opportunities.owner_id in :visible_agents then opportunities.owner_id
+            else '~' || md5(:scope_salt || opportunities.owner_id) end as owner_id,
+        case when :all_agents_visible or opportunities.owner_id in :visible_agents then agents.name end as owner_name,
         agents.team,
         opportunities.product,
         opportunities.source,

@@ -1,6 +1,6 @@
 -- name: pipeline_open_cells
 -- grain: one row per owner, stage, age bucket, expected close month and overdue flag, over opportunities open as of a day
--- params: :as_of_ts (the as-of day's local midnight, UTC), :as_of_date (the as-of day), :tz, :first_stage, :segments, :regions, :teams (each with its all_ flag); channel does not apply to opportunities
+-- params: :as_of_ts (the as-of day's local midnight, UTC), :as_of_date (the as-of day), :tz, :first_stage, :segments, :regions, :teams (each with its all_ flag); channel does not apply to opportunities; :all_agents_visible, :visible_agents, :scope_salt (the user's scope: other owners come back under a salted pseudonym starting with ~ and without a name, so team totals stay whole)
 -- returns: owner_id, owner_name, team, stage, age_bucket, close_month, overdue, open_count, amount_sum, amount_sq_sum
 with
 
@@ -8,8 +8,9 @@ with
 open_opportunities as (
     select
         opportunities.opportunity_id,
-        opportunities.owner_id,
-        agents.name as owner_name,
+        case when :all_agents_visible or opportunities.owner_id in :visible_agents then opportunities.owner_id
+            else '~' || md5(:scope_salt || opportunities.owner_id) end as owner_id,
+        case when :all_agents_visible or opportunities.owner_id in :visible_agents then agents.name end as owner_name,
         agents.team,
         opportunities.amount,
         opportunities.created_at,

@@ -1,13 +1,14 @@
 -- name: pipeline_quotas
 -- grain: one row per owner and quota period overlapping the days asked for
--- params: :start_date, :end_date (inclusive), :teams (with its all_ flag); segment, region and channel do not apply to quotas
+-- params: :start_date, :end_date (inclusive), :teams (with its all_ flag); segment, region and channel do not apply to quotas; :all_agents_visible, :visible_agents, :scope_salt (the user's scope: other owners come back under a salted pseudonym starting with ~ and without a name, so team totals stay whole)
 -- returns: owner_id, owner_name, team, period_start, period_end, quota_amount_sum
 with
 
 quotas_in_range as (
     select
-        quotas.owner_id,
-        agents.name as owner_name,
+        case when :all_agents_visible or quotas.owner_id in :visible_agents then quotas.owner_id
+            else '~' || md5(:scope_salt || quotas.owner_id) end as owner_id,
+        case when :all_agents_visible or quotas.owner_id in :visible_agents then agents.name end as owner_name,
         agents.team,
         quotas.period_start,
         quotas.period_end,

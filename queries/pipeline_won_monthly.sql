@@ -1,13 +1,14 @@
 -- name: pipeline_won_monthly
 -- grain: one row per local close month and owner, over opportunities won in the range
--- params: :start_ts (inclusive), :end_ts (exclusive), :tz, :segments, :regions, :teams (each with its all_ flag); channel does not apply
+-- params: :start_ts (inclusive), :end_ts (exclusive), :tz, :segments, :regions, :teams (each with its all_ flag); channel does not apply; :all_agents_visible, :visible_agents, :scope_salt (the user's scope: other owners come back under a salted pseudonym starting with ~ and without a name, so team totals stay whole)
 -- returns: close_month, owner_id, owner_name, team, won_count, won_amount_sum
 with
 
 won_opportunities as (
     select
-        opportunities.owner_id,
-        agents.name as owner_name,
+        case when :all_agents_visible or opportunities.owner_id in :visible_agents then opportunities.owner_id
+            else '~' || md5(:scope_salt || opportunities.owner_id) end as owner_id,
+        case when :all_agents_visible or opportunities.owner_id in :visible_agents then agents.name end as owner_name,
         agents.team,
         opportunities.amount,
         cast(date_trunc('month', (opportunities.closed_at at time zone 'UTC') at time zone :tz) as date) as close_month

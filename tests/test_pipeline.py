@@ -12,7 +12,7 @@ import pytest
 from conftest import frame
 from polars.testing import assert_frame_equal
 
-from journey import forecast, pipeline, pipeline_flow
+from journey import access, forecast, pipeline, pipeline_flow
 from journey.filters import Filters
 from journey.settings import Settings
 from journey.store import Store, open_store
@@ -159,6 +159,21 @@ def test_against_quota_per_owner(store: Store, settings: Settings) -> None:
                              ("a2", 1000.0, 0.0, 0.0, 0.0, 0.0, 0.0)], orient="row", schema=march.schema)
     assert_frame_equal(march, expected)
     assert table.filter(pl.col("period") == "2026-04")["quota"].to_list() == [None, None]
+
+
+def test_an_agent_sees_only_their_own_owner_rows_and_whole_team_figures(store: Store, settings: Settings) -> None:
+    _seed(store)
+    flt = Filters(AS_OF, AS_OF)
+    ann = access.scoped(store.query, access.Scope(False, ("a1",)))
+    result = pipeline.forecasts(ann, AS_OF, flt, settings)
+    owners = pipeline.against_quota(ann, result, flt, settings, "weighted", ("owner_id", "owner_name"))
+    assert set(owners["owner_id"].to_list()) == {"a1"} and set(owners["owner_name"].to_list()) == {"Ann"}
+    everyone = pipeline.forecasts(store.query, AS_OF, flt, settings)
+    assert result.weighted_pipeline == everyone.weighted_pipeline  # aggregates stay whole
+    teams = pipeline.against_quota(ann, result, flt, settings, "weighted", ("team",))
+    assert_frame_equal(teams, pipeline.against_quota(store.query, everyone, flt, settings, "weighted", ("team",)))
+    closed = pipeline_flow.closed_cells(ann, Filters(date(2025, 1, 1), AS_OF), settings)
+    assert pipeline_flow.win_loss(closed, ("owner_name",))["owner_name"].to_list() == ["Ann"]
 
 
 def test_quota_is_not_compared_under_a_segment_filter(store: Store, settings: Settings) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 import polars as pl
 
-from journey import definitions, forecast
+from journey import access, definitions, forecast
 from journey.filters import Filters, local_midnight_utc
 from journey.settings import Settings
 
@@ -76,7 +76,8 @@ class Forecasts:
 
 def run(query: Query, name: str, **params: Any) -> pl.DataFrame:
     """A pipeline query with its declared column types (an empty result has none), teamless owners named."""
-    frame, schema = query(name, **params), SCHEMAS[name]
+    # everyone by default: a signed-in user's query function overrides these with the user's scope
+    frame, schema = query(name, **{**access.EVERYONE.params(), **params}), SCHEMAS[name]
     typed = pl.DataFrame(schema=schema) if frame.height == 0 else frame.select(
         pl.col(column).cast(kind) for column, kind in schema.items())
     if "team" in schema:
@@ -262,12 +263,20 @@ def against_quota(query: Query, result: Forecasts, flt: Filters, settings: Setti
     frame = frame.join(quota, on=[*keys, "period"], how="full", coalesce=True).with_columns(
         pl.col("won_to_date", "open_forecast", "forecast", "forecast_low", "forecast_high", "open_amount")
         .fill_null(0.0))
-    return frame.with_columns(
+    return shown_owners(frame).with_columns(
         period=pl.col("period").dt.strftime("%Y-%m"),
         attainment_pct=_ratio(pl.col("won_to_date"), pl.col("quota")),
         coverage=_ratio(pl.col("open_amount"), pl.col("quota") - pl.col("won_to_date")),
     ).select(*keys, "period", "quota", "won_to_date", "attainment_pct", "open_amount", "coverage",
              "forecast", "forecast_low", "forecast_high").sort(*keys, "period")
+
+
+def shown_owners(frame: pl.DataFrame) -> pl.DataFrame:
+    """Per-owner rows without the owners outside the user's scope (they come from SQL under a pseudonym)."""
+    column = next((c for c in ("owner_id", "owner_name") if c in frame.columns), None)
+    if column is None:
+        return frame
+    return frame.filter(~pl.col(column).str.starts_with(access.HIDDEN_PREFIX).fill_null(False))
 
 
 def side_by_side(result: Forecasts) -> pl.DataFrame:

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import polars as pl
 
 from journey.filters import Filters
-from journey.pipeline import Query, instant, run, scope
+from journey.pipeline import Query, instant, run, scope, shown_owners
 from journey.settings import Settings
 
 NONE_GIVEN = "(none)"
@@ -89,7 +89,8 @@ def win_loss(closed: pl.DataFrame, keys: tuple[str, ...]) -> pl.DataFrame:
         lost_count=pl.col("closed_count").filter(pl.col("status") == "lost").sum(),
         won_amount=pl.col("amount_sum").filter(pl.col("status") == "won").sum(),
         lost_amount=pl.col("amount_sum").filter(pl.col("status") == "lost").sum())
-    return frame.with_columns(win_rate=pl.col("won_count") / (pl.col("won_count") + pl.col("lost_count"))).select(
+    return shown_owners(frame).with_columns(
+        win_rate=pl.col("won_count") / (pl.col("won_count") + pl.col("lost_count"))).select(
         *keys, "won_count", "lost_count", "win_rate", "won_amount", "lost_amount").sort(
         "won_amount", *keys, descending=[True] + [False] * len(keys))
 
