@@ -87,8 +87,10 @@ ranked as (
         row_number() over (order by margin desc, customer_id) as margin_rank,
         ntile(100) over (order by margin desc, customer_id) as margin_percentile,
         row_number() over (order by revenue_growth desc, customer_id) as growth_rank,
-        coalesce(sum(margin) over (
-            order by margin desc, customer_id rows between unbounded preceding and 1 preceding), 0) as margin_before,
+        -- a running sum minus the row itself: PostgreSQL re-adds a frame ending before the row for every row
+        sum(margin) over (
+            order by margin desc, customer_id rows between unbounded preceding and current row) - margin
+            as margin_before,
         sum(greatest(margin, 0)) over () as positive_margin_total
     from customer_values
 ),

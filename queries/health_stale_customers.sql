@@ -18,20 +18,35 @@ stale as (
         or coalesce(updated_at, created_at) < :stale_before_ts
 ),
 
+-- counted apart from the list: a count over () window would sort every stale record, not only the first :limit
+counts as (
+    select
+        count(*) as stale_count,
+        count(*) filter (where updated_at is null) as missing_updated_count
+    from stale
+),
+
+listed as (
+    select *
+    from stale
+    order by last_known_at nulls first, customer_id
+    limit :limit
+),
+
 final as (
     select
-        customer_id,
-        name,
-        segment,
-        region,
-        created_at,
-        updated_at,
-        count(*) over () as stale_count,
-        count(*) filter (where updated_at is null) over () as missing_updated_count,
-        last_known_at
-    from stale
+        listed.customer_id,
+        listed.name,
+        listed.segment,
+        listed.region,
+        listed.created_at,
+        listed.updated_at,
+        counts.stale_count,
+        counts.missing_updated_count,
+        listed.last_known_at
+    from listed
+    cross join counts
 )
 
 select * from final
 order by last_known_at nulls first, customer_id
-limit :limit

@@ -45,6 +45,8 @@ purchases as (
     from journey_events
     where stage = 'buy'
         and outcome = 'completed'
+        -- a repurchase follows a rating in the range, so it is after the range starts: not the whole history
+        and occurred_at > :start_ts
 ),
 
 repurchased as (

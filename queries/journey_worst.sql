@@ -48,6 +48,9 @@ chosen as (
         journey_rank
     from worst
     where journey_rank <= :journeys_limit
+    -- a limit PostgreSQL can see: it then fetches the few journeys' events by index, not the whole table
+    order by journey_rank
+    limit :journeys_limit
 ),
 
 final as (

@@ -174,6 +174,23 @@ weekly_notes = sa.Table(  # the weekly review's notes (decisions, owners), one t
     sa.Column("notes", sa.String()),
     sa.Column("updated_at", sa.DateTime()),
 )
+users = sa.Table(  # who may sign in, with which role (journey user add|remove|list; see docs/access.md)
+    "users", metadata,
+    sa.Column("user_name", sa.String(), primary_key=True),  # sign-in name, or the e-mail a proxy or OIDC gives
+    sa.Column("role", sa.String()),  # executive, manager, agent, analyst
+    sa.Column("agent_id", sa.String()),  # an agent's own agent id
+    sa.Column("teams", sa.String()),  # a manager's teams, comma-separated
+    sa.Column("password_hash", sa.String()),  # argon2id; null for users who sign in through a proxy or OIDC
+    sa.Column("created_at", sa.DateTime()),
+)
+audit_log = sa.Table(  # sign-ins, failed sign-ins and exports, for analysts (Data health page)
+    "audit_log", metadata,
+    sa.Column("event_id", sa.String(), primary_key=True),
+    sa.Column("occurred_at", sa.DateTime()),
+    sa.Column("user_name", sa.String()),
+    sa.Column("event", sa.String()),  # sign_in, sign_in_failed, sign_out, export, report, denied
+    sa.Column("detail", sa.String()),
+)
 
 _postgres_index("interactions_started_at", TABLES["interactions"], "started_at")
 _postgres_index("interactions_customer_reason", TABLES["interactions"],
@@ -183,3 +200,68 @@ _postgres_index("journey_events_journey", TABLES["journey_events"], "journey_id"
 _postgres_index("journey_events_occurred_at", TABLES["journey_events"], "occurred_at")
 _postgres_index("orders_ordered_at", TABLES["orders"], "ordered_at")
 _postgres_index("returns_order", TABLES["returns"], "order_id")
+
+# Rollups (journey.rollups): additive measures per local day of the rollup time zone, kept by every load.
+# Keys name rows, not people: team and names are joined from agents when read, so an agent moving team
+# changes no rollup row.
+_KEY_TYPES: dict[str, sa.types.TypeEngine] = {  # type: ignore[type-arg]
+    "day": sa.Date(), "first_at": sa.DateTime(), "last_at": sa.DateTime(), "rating": sa.Integer(),
+    "mixed": sa.Boolean()}
+
+
+def _rollup(name: str, keys: tuple[str, ...], counts: tuple[str, ...], sums: tuple[str, ...] = (),
+            extra: tuple[str, ...] = ()) -> sa.Table:
+    table = sa.Table(
+        name, metadata,
+        *(sa.Column(k, _KEY_TYPES.get(k, sa.String())) for k in keys),
+        *(sa.Column(c, sa.BigInteger()) for c in counts),
+        *(sa.Column(s, sa.Double()) for s in sums),
+        *(sa.Column(e, _KEY_TYPES.get(e, sa.Boolean())) for e in extra),
+    )
+    _postgres_index(f"{name}_day", table, "day")
+    return table
+
+
+_CONTACT_MEASURES = ("contacts_count", "handle_count", "repeat_count", "resolved_known_count", "fcr_count")
+_STAGE_FLAGS = tuple(f"{kind}_{stage}" for kind in ("reached", "abandoned") for stage in STAGES)
+ROLLUPS = {
+    "rollup_channel_days": _rollup(  # the store's extent and channels, in a few hundred rows
+        "rollup_channel_days", ("day", "channel"), ("contacts_count",), (), ("first_at", "last_at")),
+    "rollup_contact_days": _rollup(  # by team (the KPIs' only agent filter): a few times smaller than by agent
+        "rollup_contact_days", ("day", "team", "channel", "segment", "region"),
+        ("contacts_count", "agent_contacts_count", *_CONTACT_MEASURES[1:]), ("handle_sec_sum",)),
+    "rollup_contact_cells": _rollup(
+        "rollup_contact_cells", ("day", "agent_id", "reason", "channel", "segment", "region"),
+        (*_CONTACT_MEASURES, "transferred_known_count", "transferred_count", "escalated_known_count",
+         "escalated_count", "sentiment_count", "qa_count"),
+        ("handle_sec_sum", "sentiment_lift_sum", "qa_sum")),
+    "rollup_contact_csat": _rollup(  # the surveys of the cells above, apart: a survey load leaves those alone
+        "rollup_contact_csat", ("day", "agent_id", "reason", "channel", "segment", "region"),
+        ("csat_count", "csat_top_count")),
+    "rollup_survey_days": _rollup(
+        "rollup_survey_days", ("day", "agent_id", "channel", "reason", "segment", "region"),
+        ("surveys_count", "csat_count", "csat_top_count", "nps_count", "promoter_count", "detractor_count",
+         "ces_count"), ("ces_sum",), ("first_at", "last_at")),
+    "rollup_journeys": _rollup(  # one row per journey: its first event and whole-journey flags
+        "rollup_journeys", ("day", "journey_id", "segment", "region"), (), (),
+        ("first_at", "mixed", "converted", "has_peak", *_STAGE_FLAGS)),
+    "rollup_journey_days": _rollup(
+        "rollup_journey_days", ("day", "segment", "region"),
+        ("journeys_count", "converted_count", "peak_count", "peak_converted_count",
+         *(f"{stage}_{kind}_count" for kind in ("reached", "abandoned") for stage in STAGES),
+         *(f"{stage}_continued_count" for stage in STAGES[:-1]))),
+    "rollup_rating_days": _rollup(
+        "rollup_rating_days", ("day", "stage", "rating", "channel", "segment", "region"), ("ratings_count",)),
+    "rollup_rating_products": _rollup(
+        "rollup_rating_products", ("day", "stage", "rating", "product"), ("ratings_count",)),
+    "rollup_order_days": _rollup(
+        "rollup_order_days", ("day", "segment", "region", "product"),
+        ("orders_count", "returns_count", "delivered_count", "on_time_count"), ("revenue_sum",)),
+}
+rollup_tables = sa.Table(  # rows and newest time per table, for Data health (a count of 10M rows is not free)
+    "rollup_tables", metadata,
+    sa.Column("table_name", sa.String()),
+    sa.Column("rows_count", sa.BigInteger()),
+    sa.Column("newest_at", sa.DateTime()),
+)
+_postgres_index("rollup_journeys_journey", ROLLUPS["rollup_journeys"], "journey_id")

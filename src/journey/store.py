@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import atexit
 import re
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -16,10 +19,18 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
-from journey import schema
+from journey import rollups, schema
+from journey import settings as settings_module
 
 QUERIES = Path(__file__).resolve().parents[2] / "queries"
 LOAD_CHUNK_ROWS = 500_000
+# DuckDB lets one process write a file or several read it, and in one process one configuration at a time:
+# a connection that meets the other kind waits this long (writers longer: a viewer's query is short)
+BUSY_WAIT_SEC = {"read": 1.0, "write": 30.0}
+# Opening a DuckDB database costs ~15 ms whatever its size, and a page runs a dozen queries back to back: the
+# read-only stores of a process keep it open between them, until this long after the last query, and never
+# longer than the second figure in a row (then they rest as long, so a writer waiting for the file gets it).
+READER_HOLD_SEC = (0.2, 2.0)
 
 
 class StoreError(RuntimeError):
@@ -31,22 +42,29 @@ class Store:
     url: str
     engine: sa.Engine
     read_only: bool
+    use_rollups: bool = True  # False: every query reads the raw tables (the reference the rollups are tested against)
+    holder: _Holder | None = field(default=None, repr=False)  # read-only DuckDB: keeps the database open
 
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
 
     def query(self, name: str, **params: Any) -> pl.DataFrame:
-        """Run queries/<name>.sql with bound parameters; lists bind as expanding IN lists."""
-        sql = query_text(name)
-        statement = sa.text(sql).bindparams(*(
-            sa.bindparam(key, expanding=True)
-            for key, value in params.items()
-            if isinstance(value, (list, tuple)) and re.search(rf":{key}\b", sql)
-        ))
+        """Run queries/<name>.sql with bound parameters; lists bind as expanding IN lists.
+
+        Where a rollup gives exactly the same answer, its query (queries/rollup_<name>.sql) runs instead.
+        """
         # an empty IN list does not bind on every engine; callers pair lists with an `all_` flag
         bound = {k: (list(v) or [""]) if isinstance(v, (list, tuple)) else v for k, v in params.items()}
         with self.connect() as connection:
+            if self.use_rollups and name in rollups.ROUTES:
+                name = rollups.choose(name, params, _rollup_meta(connection))
+            sql = query_text(name)
+            statement = sa.text(sql).bindparams(*(
+                sa.bindparam(key, expanding=True)
+                for key, value in params.items()
+                if isinstance(value, (list, tuple)) and re.search(rf":{key}\b", sql)
+            ))
             result = connection.execute(statement, bound)
             columns = list(result.keys())
             rows = result.fetchall()
@@ -55,8 +73,10 @@ class Store:
 
     @contextmanager
     def connect(self) -> Iterator[sa.Connection]:
+        if self.holder is not None:
+            self.holder.hold()
         try:
-            with self.engine.connect() as connection:
+            with _writing(self), self.engine.connect() as connection:
                 yield connection
         except DBAPIError as error:
             raise StoreError(_explain(self.url, error)) from error
@@ -86,31 +106,111 @@ class Store:
             ).scalar()
         return int(value or 0)
 
-    def load(self, tables: dict[str, pl.DataFrame]) -> None:
-        """Upsert rows by key, one transaction per table, in load order; rows must already be valid."""
+    def load(self, tables: dict[str, pl.DataFrame], settings: settings_module.Settings | None = None) -> None:
+        """Upsert rows by key, one transaction per table, in load order; rows must already be valid.
+
+        Each table's transaction also brings the rollups up to date, for the time zone and repeat window
+        of `settings` (default: the configuration).
+        """
+        settings = settings or settings_module.load()
         for spec in schema.SPECS:
             frame = tables.get(spec.name)
             if frame is not None and frame.height:
-                self._load_table(spec, _conform(spec, frame))
+                self._load_table(spec, _conform(spec, frame), settings)
 
-    def _load_table(self, spec: schema.TableSpec, frame: pl.DataFrame) -> None:
+    def refresh_rollups(self, settings: settings_module.Settings | None = None) -> None:
+        """Rebuild every rollup from the raw tables (e.g. after changing the time zone or repeat window)."""
+        settings = settings or settings_module.load()
+        with self._driver() as (_, run):
+            run("begin")
+            upkeep = rollups.Maintenance(run, self.dialect, settings.time_zone, settings.repeat_window_sec)
+            upkeep.start()
+            upkeep.rebuild()
+            _next_data_version(run)
+            run("commit")
+            self._analyze(run, *rollups.BUILDS)
+
+    def _load_table(self, spec: schema.TableSpec, frame: pl.DataFrame, settings: settings_module.Settings) -> None:
         columns = ", ".join(c.name for c in spec.columns)
-        same_key = " and ".join(f"s.{k} is not distinct from t.{k}" for k in spec.key)
         with self._driver() as (driver, run):
             run(f"create temp table stage as select {columns} from {spec.name} where false")
             self._stage(driver, frame, columns)
+            self._analyze(run, "stage")
             run("begin")
+            upkeep = rollups.Maintenance(run, self.dialect, settings.time_zone, settings.repeat_window_sec)
+            current = upkeep.current()
+            run(f"create temp table replaced as select * from {spec.name} "
+                f"where exists (select 1 from stage where {_same_key(spec, 'stage', spec.name)})")
+            upkeep.start()
+            upkeep.before(spec.name)
+            run(f"delete from {spec.name} where exists (select 1 from replaced where "
+                f"{_same_key(spec, 'replaced', spec.name)})")
+            insert = f"insert into {spec.name} ({columns}) select {columns} from stage"
             if spec.name == "interactions":
-                run("create temp table affected as select distinct customer_id from stage "
-                    "union select t.customer_id from interactions t join stage s "
-                    "on s.interaction_id = t.interaction_id")
-            run(f"delete from {spec.name} t where exists (select 1 from stage s where {same_key})")
-            run(f"insert into {spec.name} ({columns}) select {columns} from stage")
-            if spec.name == "interactions":
-                run(_REPEAT_GAPS)
-            run("update journey_meta set value = cast(cast(value as integer) + 1 as varchar) "
-                "where key = 'data_version'")
+                insert = self._repeat_gaps(run, columns)
+            if spec.name in rollups.NEWEST and spec.name != "customers":
+                # rows stored in time order: a range of days reads adjacent blocks (DuckDB skips the others
+                # by their min/max, PostgreSQL's index scans read pages in order)
+                insert += f" order by stage.{rollups.NEWEST[spec.name]}"
+            with self._bulk_indexes(run, spec.name, frame.height):
+                run(insert)
+            if current:
+                upkeep.after(spec.name)
+            else:
+                upkeep.rebuild()
+            _next_data_version(run)
             run("commit")
+            if frame.height >= ANALYZE_ROWS or not current:
+                self._analyze(run, spec.name, *(rollups.rollups_of(spec.name) if current else rollups.BUILDS))
+
+    @contextmanager
+    def _bulk_indexes(self, run: Any, table: str, rows: int) -> Iterator[None]:
+        """On PostgreSQL, a load that adds a large share of a table inserts without its secondary indexes and
+        builds them afterwards, in the same transaction: one sort instead of a million index insertions."""
+        indexes = [index for index in schema.TABLES[table].indexes
+                   if not index.unique] if self.dialect == "postgresql" else []
+        if indexes and rows >= ANALYZE_ROWS:
+            estimate = run(f"select reltuples from pg_class where oid = to_regclass('{table}')").fetchone()
+            indexes = indexes if rows >= BULK_SHARE * max(float(estimate[0] if estimate else 0), 0) else []
+        else:
+            indexes = []
+        for index in indexes:
+            run(f"drop index {index.name}")
+        yield
+        for index in indexes:
+            run(str(sa.schema.CreateIndex(index).compile(dialect=self.engine.dialect)))
+        if indexes:  # the rollups are computed next, from this table
+            run(f"analyze {table}")
+
+    def _repeat_gaps(self, run: Any, columns: str) -> str:
+        """Correct the repeat gaps of the stored contacts before the staged ones; the insert that gives the
+        staged contacts theirs.
+
+        Only the customers in the load are recomputed, and only rows whose gap changes are updated: an
+        import of new days touches the last contacts before them, not the whole history.
+        """
+        run("create temp table affected as select customer_id from stage union select customer_id from replaced")
+        self._analyze(run, "affected")
+        run(_REPEAT_GAPS)
+        self._analyze(run, "gaps")
+        same_time = ("gaps.customer_id = interactions.customer_id and gaps.reason = interactions.reason "
+                     "and gaps.started_at = interactions.started_at")
+        run(f"create temp table gap_changed as select interactions.started_at from interactions "
+            f"inner join gaps on {same_time} "
+            f"where interactions.next_contact_gap_sec is distinct from gaps.gap_sec")
+        run(f"update interactions set next_contact_gap_sec = gaps.gap_sec from gaps where {same_time} "
+            f"and interactions.next_contact_gap_sec is distinct from gaps.gap_sec")
+        staged = ", ".join(f"stage.{c.strip()}" for c in columns.split(","))
+        return (f"insert into interactions ({columns}, next_contact_gap_sec) select {staged}, gaps.gap_sec from stage "
+                "left join gaps on gaps.customer_id = stage.customer_id and gaps.reason = stage.reason "
+                "and gaps.started_at = stage.started_at")
+
+    def _analyze(self, run: Any, *tables: str) -> None:
+        """PostgreSQL plans with statistics: temp tables never get them by themselves, and a bulk load
+        changes a table faster than autovacuum notices."""
+        if self.dialect == "postgresql":
+            for table in tables:
+                run(f"analyze {table}")
 
     def _stage(self, driver: Any, frame: pl.DataFrame, columns: str) -> None:
         if self.dialect == "duckdb":
@@ -127,13 +227,16 @@ class Store:
     def _driver(self) -> Iterator[tuple[Any, Any]]:
         """The engine's own connection, for bulk loading, with a `run(sql)` helper."""
         try:
-            with self.engine.connect() as connection:
-                driver = connection.connection.driver_connection
+            with _writing(self), self.engine.connect() as connection:
+                driver: Any = connection.connection.driver_connection
                 if self.dialect == "duckdb":
                     yield driver, driver.execute
                 else:
                     driver.autocommit = True
                     with driver.cursor() as cursor:
+                        # loads sort and hash millions of rows: the 4 MB default spills them to disk
+                        cursor.execute(f"set work_mem = '{LOAD_WORK_MEM}'")
+                        cursor.execute(f"set maintenance_work_mem = '{LOAD_WORK_MEM}'")
                         yield driver, cursor.execute
                     driver.autocommit = False
         except DBAPIError as error:
@@ -144,28 +247,47 @@ class Store:
             raise
 
 
-# For every contact of the customers just loaded: seconds to the next contact of the same customer
-# and reason that starts strictly later (ties share a timestamp, so lead() runs over distinct times).
+ANALYZE_ROWS = 10_000  # a PostgreSQL load of at least this many rows refreshes the planner's statistics
+BULK_SHARE = 0.2  # ... and one adding at least this share of a table's rows rebuilds its secondary indexes
+LOAD_WORK_MEM = "256MB"  # PostgreSQL memory per sort or hash while loading
+QUERY_WORK_MEM = "64MB"  # ... and while answering a page's query
+
+# For every contact time of the customers in the load (the stored ones, without the rows being replaced,
+# and the staged ones): seconds to the next contact of the same customer and reason that starts strictly
+# later (ties share a timestamp, so lead() runs over distinct times).
 _REPEAT_GAPS = """
-update interactions set next_contact_gap_sec = gaps.gap_sec
+create temp table gaps as
+select customer_id, reason, started_at,
+    extract(epoch from (lead(started_at) over (
+        partition by customer_id, reason order by started_at) - started_at)) as gap_sec
 from (
-    select customer_id, reason, started_at,
-        extract(epoch from (lead(started_at) over (
-            partition by customer_id, reason order by started_at) - started_at)) as gap_sec
-    from (
-        select distinct customer_id, reason, started_at from interactions
-        where customer_id in (select customer_id from affected)
-    ) as distinct_times
-) as gaps
-where interactions.customer_id = gaps.customer_id
-    and interactions.reason = gaps.reason
-    and interactions.started_at = gaps.started_at
+    select customer_id, reason, started_at from interactions
+    where customer_id in (select customer_id from affected)
+    union
+    select customer_id, reason, started_at from stage
+) as distinct_times
 """
+
+
+def _same_key(spec: schema.TableSpec, left: str, right: str) -> str:
+    """Join condition on the table's key; `is not distinct from` only where a key column may be empty."""
+    return " and ".join(f"{left}.{k} = {right}.{k}" if spec.column(k).required
+                        else f"{left}.{k} is not distinct from {right}.{k}" for k in spec.key)
+
+
+def _next_data_version(run: Any) -> None:
+    run("update journey_meta set value = cast(cast(value as integer) + 1 as varchar) where key = 'data_version'")
+
+
+def _rollup_meta(connection: sa.Connection) -> dict[str, str]:
+    rows = connection.execute(sa.select(schema.journey_meta.c.key, schema.journey_meta.c.value).where(
+        schema.journey_meta.c.key.like("rollup_%"))).all()
+    return {key: value for key, value in rows}
 
 
 def _conform(spec: schema.TableSpec, frame: pl.DataFrame) -> pl.DataFrame:
     """The frame with exactly the spec's columns, in order, with the store's types."""
-    types = {"text": pl.String, "timestamp": pl.Datetime("us"), "date": pl.Date,
+    types: dict[str, Any] = {"text": pl.String, "timestamp": pl.Datetime("us"), "date": pl.Date,
              "float": pl.Float64, "int": pl.Int64, "bool": pl.Boolean}
     return frame.select(
         (pl.col(c.name) if c.name in frame.columns else pl.lit(None)).cast(types[c.kind]).alias(c.name)
@@ -205,16 +327,129 @@ def open_store(url: str, read_only: bool = False, create: bool = True) -> Store:
         engine = sa.create_engine(parsed, **options)
     except (NoSuchModuleError, ArgumentError) as error:
         raise StoreError(f"{url!r}: {error}") from None
+    if parsed.get_backend_name() == "postgresql":
+        sa.event.listen(engine, "connect", _postgres_session)
+    if parsed.get_backend_name() == "duckdb":
+        _wait_when_busy(engine, BUSY_WAIT_SEC["read" if read_only else "write"])
     store = Store(url, engine, read_only)
+    if read_only and parsed.get_backend_name() == "duckdb":
+        store.holder = _holder(parsed.database or "", engine)
     if create and not read_only:
         store.init()
     return store
 
 
+class _Holder:
+    """One idle connection that keeps a read-only DuckDB database open between the queries of a page view."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+        self.lock = threading.Lock()
+        self.connection: Any = None
+        self.opened = 0.0
+        self.resting_until = 0.0
+        self.timer: threading.Timer | None = None
+        self.writers = 0
+
+    def hold(self) -> None:
+        idle, longest = READER_HOLD_SEC
+        with self.lock:
+            if self.writers:  # a writer in this process waits for the file: hold nothing until it is done
+                return
+            now = time.monotonic()
+            if self.connection is not None and now - self.opened > longest:
+                self._close()
+                self.resting_until = now + idle
+            if now < self.resting_until:
+                return
+            if self.connection is None:
+                try:
+                    self.connection = self.engine.raw_connection()
+                except Exception:  # noqa: BLE001 - the query's own connection reports the problem
+                    return
+                self.opened = now
+            if self.timer is not None:
+                self.timer.cancel()
+            self.timer = threading.Timer(idle, self.release)
+            self.timer.daemon = True
+            self.timer.start()
+
+    def release(self) -> None:
+        with self.lock:
+            self._close()
+
+    def _close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+
+
+_READERS: dict[str, _Holder] = {}  # one per file in this process, however many stores read it
+_READERS_LOCK = threading.Lock()
+
+
+def _holder(path: str, engine: sa.Engine) -> _Holder:
+    with _READERS_LOCK:
+        return _READERS.setdefault(path, _Holder(engine))
+
+
+@contextmanager
+def _writing(store: Store) -> Iterator[None]:
+    """While a writing DuckDB store of this process uses the file, its read-only stores hold it no longer
+    (DuckDB opens a file in one mode at a time in a process)."""
+    holder = None if store.read_only or store.dialect != "duckdb" else _READERS.get(store.engine.url.database or "")
+    if holder is None:
+        yield
+        return
+    with holder.lock:
+        holder.writers += 1
+        holder._close()
+    try:
+        yield
+    finally:
+        with holder.lock:
+            holder.writers -= 1
+
+
+@atexit.register
+def _release_all_readers() -> None:
+    for holder in list(_READERS.values()):
+        holder.release()
+        if holder.timer is not None:  # a pending timer keeps DuckDB objects alive past the interpreter
+            holder.timer.cancel()
+            holder.timer.join(1.0)
+
+
+def _busy(error: Exception) -> bool:
+    text = str(error).lower()
+    return "lock" in text or "different configuration" in text
+
+
+def _wait_when_busy(engine: sa.Engine, seconds: float) -> None:
+    """Retry opening a DuckDB file that another connection holds in the other mode, for up to `seconds`."""
+    @sa.event.listens_for(engine, "do_connect")
+    def connect(dialect: Any, record: Any, cargs: Any, cparams: Any) -> Any:
+        deadline = time.monotonic() + seconds
+        while True:
+            try:
+                return dialect.connect(*cargs, **cparams)
+            except Exception as error:
+                if not _busy(error) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
+
+def _postgres_session(connection: Any, _record: Any) -> None:
+    """Page queries hash and sort tens of thousands of rollup rows: more than the 4 MB default holds."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"set work_mem = '{QUERY_WORK_MEM}'")
+    connection.commit()
+
+
 def _explain(url: str, error: Exception) -> str:
     text = str(getattr(error, "orig", error)).strip().splitlines()[0]
     shown = make_url(url).render_as_string(hide_password=True)
-    if "lock" in text.lower():
+    if _busy(Exception(text)):
         return f"the store {shown} is in use by another process writing to it; try again when it finishes"
     if "connection" in text.lower() or "could not translate" in text.lower():
         return f"cannot reach the database {shown}: {text}. Is the server running and the URL right?"

@@ -1,0 +1,312 @@
+"""Rollups: additive measures per local day, kept exact by every load, that the heaviest page queries read.
+
+A rollup row holds counts and sums for one local day (in the rollup time zone) and a few keys (agent,
+reason, channel, segment, region, ...), so a page reads thousands of rows instead of millions. Each load
+recomputes, inside its own transaction, exactly the days its rows touch: the days of new and replaced
+rows, of contacts whose repeat gap changed, of contacts whose surveys changed, of journeys that gained
+events, and every day of a customer whose segment or region changed or of an agent whose team changed. A full
+rebuild runs when the store has no rollups yet or the configured time zone or repeat window changed.
+
+Reading: `Store.query` runs `rollup_<name>.sql` in place of `<name>.sql` (same parameters, same columns)
+only when the rollup answers exactly: same time zone and repeat window, a range of whole local days, the
+filters the rollup can apply, and every parameter of the raw query also bound in the rollup query (so a
+parameter added to a raw query, e.g. an access scope, sends it back to the raw tables until the rollup
+query learns it). Otherwise the raw query runs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from journey import schema
+
+Run = Callable[..., Any]  # run(sql, params=None) on the load's own driver connection
+
+TIME_ZONE_KEY = "rollup_time_zone"
+REPEAT_WINDOW_KEY = "rollup_repeat_window_sec"
+MIXED_JOURNEYS_KEY = "rollup_mixed_journeys"
+
+# rollup table -> build query; in rebuild order (journey days read rollup_journeys)
+BUILDS = {
+    "rollup_channel_days": "rollup_build_channel_days",
+    "rollup_contact_days": "rollup_build_contact_days",
+    "rollup_contact_cells": "rollup_build_contact_cells",
+    "rollup_contact_csat": "rollup_build_contact_csat",
+    "rollup_survey_days": "rollup_build_survey_days",
+    "rollup_journeys": "rollup_build_journeys",
+    "rollup_journey_days": "rollup_build_journey_days",
+    "rollup_rating_days": "rollup_build_rating_days",
+    "rollup_rating_products": "rollup_build_rating_products",
+    "rollup_order_days": "rollup_build_order_days",
+}
+# touched set -> the day rollups rebuilt from it
+DAY_ROLLUPS = {
+    "contact": ("rollup_channel_days", "rollup_contact_days", "rollup_contact_cells"),
+    "csat": ("rollup_contact_csat",),
+    "survey": ("rollup_survey_days",),
+    "journey": ("rollup_journey_days",),
+    "rating": ("rollup_rating_days", "rollup_rating_products"),
+    "order": ("rollup_order_days",),
+}
+# loaded table -> the touched sets its rows can change
+FAMILIES = {
+    "customers": tuple(DAY_ROLLUPS), "agents": ("contact",), "interactions": ("contact", "csat", "survey"),
+    "surveys": ("survey", "csat"), "journey_events": ("rating", "journey"), "orders": ("order",),
+    "returns": ("order",),
+}
+# the time column that dates each table's rows, as health_newest.sql takes it
+NEWEST = {"customers": "updated_at", "interactions": "started_at", "surveys": "answered_at",
+          "journey_events": "occurred_at", "orders": "ordered_at", "returns": "requested_at",
+          "opportunities": "created_at", "opportunity_stages": "entered_at", "follow_ups": "created_at"}
+
+
+def rollups_of(table: str) -> tuple[str, ...]:
+    """The rollup tables a load of `table` may change."""
+    families = FAMILIES.get(table, ())
+    return (*(("rollup_journeys",) if "journey" in families else ()),
+            *(name for family in families for name in DAY_ROLLUPS[family]))
+
+
+def local_day(column: str) -> str:
+    """The local day of a stored (UTC) timestamp; UTC skips the conversion, which DuckDB makes slowly."""
+    return (f"case when :tz = 'UTC' then cast({column} as date) "
+            f"else cast(({column} at time zone 'UTC') at time zone :tz as date) end")
+
+
+# --- keeping rollups during a load ----------------------------------------------------------------------
+
+def driver_sql(sql: str, dialect: str) -> str:
+    """`:name` placeholders in the driver's own style (DuckDB `$name`, psycopg `%(name)s`)."""
+    style = r"$\1" if dialect == "duckdb" else r"%(\1)s"
+    return re.sub(r"(?<![:\w]):(\w+)", style, sql)
+
+
+@dataclass(frozen=True)
+class Maintenance:
+    """The rollup statements of one table load, on the load's connection and inside its transaction."""
+
+    run: Run
+    dialect: str
+    time_zone: str
+    repeat_window_sec: float
+
+    def sql(self, statement: str) -> Any:
+        params = {"tz": self.time_zone, "repeat_window_sec": self.repeat_window_sec}
+        used = {k: v for k, v in params.items() if re.search(rf"(?<![:\w]):{k}\b", statement)}
+        return self.run(driver_sql(statement, self.dialect), used) if used else self.run(statement)
+
+    def current(self) -> bool:
+        """Whether the stored rollups were built with these settings (else they need a full rebuild)."""
+        rows = dict(self.run("select key, value from journey_meta where key in "
+                             f"('{TIME_ZONE_KEY}', '{REPEAT_WINDOW_KEY}')").fetchall())
+        return (rows.get(TIME_ZONE_KEY) == self.time_zone
+                and rows.get(REPEAT_WINDOW_KEY) is not None
+                and float(rows[REPEAT_WINDOW_KEY]) == float(self.repeat_window_sec))
+
+    def start(self) -> None:
+        """Empty touched sets for this load."""
+        for family in DAY_ROLLUPS:
+            self.sql(f"create temp table touched_{family}_days (day date)")
+        self.sql("create temp table touched_journeys (journey_id varchar)")
+
+    def before(self, table: str) -> None:
+        """Note what the load is about to change; `stage` holds the new rows, `replaced` the rows they replace."""
+        if table == "customers":
+            self._customers_changed()
+        elif table == "agents":  # contact days are keyed by team
+            self.sql(f"insert into touched_contact_days select distinct {local_day('started_at')} from interactions "
+                     "where agent_id in (select stage.agent_id from stage left join agents "
+                     "on agents.agent_id = stage.agent_id where stage.team is distinct from agents.team)")
+        elif table == "interactions":
+            self._days("contact", "started_at")
+            self._days("csat", "started_at")
+            self.sql(f"insert into touched_survey_days select {local_day('answered_at')} from surveys "
+                     "where interaction_id in (select interaction_id from replaced)")
+        elif table == "surveys":
+            self._days("survey", "answered_at")
+            self.sql(f"insert into touched_csat_days select {local_day('started_at')} from interactions "
+                     "where interaction_id in (select interaction_id from stage union "
+                     "select interaction_id from replaced)")
+        elif table == "journey_events":
+            self._days("rating", "occurred_at")
+            self.sql("insert into touched_journeys select journey_id from stage union "
+                     "select journey_id from replaced")
+        elif table == "orders":
+            self._days("order", "ordered_at")
+        elif table == "returns":
+            self.sql(f"insert into touched_order_days select {local_day('ordered_at')} from orders "
+                     "where order_id in (select order_id from stage union select order_id from replaced)")
+
+    def _days(self, family: str, column: str) -> None:
+        self.sql(f"insert into touched_{family}_days select {local_day(column)} from stage union "
+                 f"select {local_day(column)} from replaced")
+
+    def _customers_changed(self) -> None:
+        """Every day of a customer whose segment or region changes: rollup rows are keyed by them."""
+        # a customer new to the store may have rows already (a load of facts before their customer)
+        self.sql("create temp table changed_customers as select stage.customer_id from stage "
+                 "left join customers on customers.customer_id = stage.customer_id "
+                 "where stage.segment is distinct from customers.segment "
+                 "or stage.region is distinct from customers.region")
+        of_changed = "where customer_id in (select customer_id from changed_customers)"
+        for family in ("contact", "csat"):
+            self.sql(f"insert into touched_{family}_days select distinct {local_day('started_at')} "
+                     f"from interactions {of_changed}")
+        self.sql(f"insert into touched_survey_days select distinct {local_day('answered_at')} "
+                 f"from surveys {of_changed}")
+        self.sql(f"insert into touched_rating_days select distinct {local_day('occurred_at')} "
+                 f"from journey_events {of_changed}")
+        self.sql(f"insert into touched_journeys select distinct journey_id from journey_events {of_changed}")
+        self.sql(f"insert into touched_order_days select distinct {local_day('ordered_at')} from orders {of_changed}")
+
+    def after(self, table: str) -> None:
+        """Recompute every touched day (and journey) from the raw tables, then the table's row count."""
+        if table == "interactions":  # contacts whose repeat gap the load changed (see Store._load_table)
+            self.sql(f"insert into touched_contact_days select {local_day('started_at')} from gap_changed")
+        families = FAMILIES.get(table, ())
+        if "journey" in families:
+            self._journeys()
+        for family in families:
+            self._rebuild_days(f"touched_{family}_days", DAY_ROLLUPS[family])
+        self._table_stats(table)
+
+    def _journeys(self) -> None:
+        touched = "journey_id in (select journey_id from touched_journeys)"
+        self.sql(f"insert into touched_journey_days select day from rollup_journeys where {touched}")
+        self.sql(f"delete from rollup_journeys where {touched}")
+        self._insert("rollup_journeys")
+        self.sql(f"insert into touched_journey_days select day from rollup_journeys where {touched}")
+        self._count_mixed()
+
+    def _count_mixed(self) -> None:
+        rows = self.run("select count(*) from rollup_journeys where mixed").fetchall()
+        self._meta({MIXED_JOURNEYS_KEY: str(rows[0][0])})
+
+    def _rebuild_days(self, touched: str, tables: tuple[str, ...]) -> None:
+        self.sql("drop table if exists touched_days")
+        self.sql(f"create temp table touched_days as select distinct day from {touched} where day is not null")
+        for table in tables:
+            self.sql(f"delete from {table} where day in (select day from touched_days)")
+            self._insert(table)
+
+    def _insert(self, table: str) -> None:
+        columns = ", ".join(schema.ROLLUPS[table].c.keys())
+        # in day order: a range of days then reads adjacent pages, not one row from each
+        self.sql(f"insert into {table} ({columns}) select {columns} from ({build_text(BUILDS[table])}) as built "
+                 "order by day")
+
+    def _table_stats(self, table: str) -> None:
+        newest = f"max({NEWEST[table]})" if table in NEWEST else "cast(null as timestamp)"
+        self.sql(f"delete from rollup_tables where table_name = '{table}'")
+        self.sql(f"insert into rollup_tables (table_name, rows_count, newest_at) "
+                 f"select '{table}', count(*), {newest} from {table}")
+
+    def rebuild(self) -> None:
+        """Every rollup from scratch, with these settings."""
+        for table in (*BUILDS, "rollup_tables"):
+            self.sql(f"delete from {table}")
+        days = {"contact": ("interactions", "started_at"), "csat": ("interactions", "started_at"),
+                "survey": ("surveys", "answered_at"),
+                "rating": ("journey_events", "occurred_at"), "order": ("orders", "ordered_at")}
+        for family, (table, column) in days.items():
+            self.sql(f"insert into touched_{family}_days select distinct {local_day(column)} from {table}")
+        self.sql("insert into touched_journeys select distinct journey_id from journey_events")
+        self._insert("rollup_journeys")
+        self.sql("insert into touched_journey_days select distinct day from rollup_journeys")
+        self._count_mixed()
+        for family, tables in DAY_ROLLUPS.items():
+            self._rebuild_days(f"touched_{family}_days", tables)
+        for spec in schema.SPECS:
+            self._table_stats(spec.name)
+        self._meta({REPEAT_WINDOW_KEY: repr(float(self.repeat_window_sec))})
+        self.sql(f"delete from journey_meta where key = '{TIME_ZONE_KEY}'")
+        self.sql(f"insert into journey_meta (key, value) values ('{TIME_ZONE_KEY}', :tz)")
+
+    def _meta(self, values: Mapping[str, str]) -> None:
+        """Numbers only (counts, seconds): they are written as literals."""
+        for key, value in values.items():
+            float(value)
+            self.sql(f"delete from journey_meta where key = '{key}'")
+            self.sql(f"insert into journey_meta (key, value) values ('{key}', '{value}')")
+
+
+@cache
+def build_text(name: str) -> str:
+    from journey.store import query_text  # the store imports this module
+
+    return re.sub(r"\border by\b[^;]*$", "", query_text(name).strip())
+
+
+# --- reading: which query answers ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Route:
+    rollup: str
+    needs: tuple[str, ...] = ()  # flags that must be true: filters the rollup cannot apply
+    journeys: bool = False  # by journey: a segment or region filter needs journeys that a filter cannot split
+
+
+_JOURNEY = ("all_channels",)  # a channel filter splits journeys by their events' channels
+ROUTES = {
+    "kpi_contacts_daily": Route("rollup_kpi_contacts_daily"),
+    "kpi_surveys_daily": Route("rollup_kpi_surveys_daily"),
+    "kpi_journeys_daily": Route("rollup_kpi_journeys_daily", _JOURNEY, journeys=True),
+    "kpi_orders_daily": Route("rollup_kpi_orders_daily"),
+    "agent_contact_cells": Route("rollup_agent_contact_cells"),
+    "weekly_contact_cells": Route("rollup_weekly_contact_cells"),
+    "weekly_survey_cells": Route("rollup_weekly_survey_cells"),
+    "weekly_journey_cells": Route("rollup_weekly_journey_cells", _JOURNEY, journeys=True),
+    "weekly_order_cells": Route("rollup_weekly_order_cells"),
+    # products are rolled up without the filter dimensions
+    "curve_ratings_daily": Route("rollup_curve_ratings_daily", ("all_channels", "all_segments", "all_regions")),
+    "store_extent": Route("rollup_store_extent"),
+    "filter_values": Route("rollup_filter_values"),
+    "health_counts": Route("rollup_health_counts"),
+    "health_newest": Route("rollup_health_newest"),
+}
+CHECKED = {"repeat_window_sec"}  # compared with the rollup's own setting rather than bound
+INSTANTS = ("start_ts", "end_ts", "split_ts")
+
+
+def choose(name: str, params: Mapping[str, Any], meta: Mapping[str, str]) -> str:
+    """The query to run for `name`: its rollup query when that gives exactly the raw query's answer."""
+    route = ROUTES.get(name)
+    if route is None or TIME_ZONE_KEY not in meta or REPEAT_WINDOW_KEY not in meta:
+        return name
+    raw = parameters(name)
+    settled = {*CHECKED, *route.needs, *(flag.removeprefix("all_") for flag in route.needs)}
+    if not raw - settled <= parameters(route.rollup):
+        return name
+    if "tz" in parameters(route.rollup) and params.get("tz") != meta[TIME_ZONE_KEY]:
+        return name
+    if "repeat_window_sec" in raw and float(params.get("repeat_window_sec", -1)) != float(meta[REPEAT_WINDOW_KEY]):
+        return name
+    if any(key in raw and not local_midnight(params.get(key), meta[TIME_ZONE_KEY]) for key in INSTANTS):
+        return name
+    if not all(params.get(flag) is True for flag in route.needs):
+        return name
+    split = not (params.get("all_segments", True) and params.get("all_regions", True))
+    if route.journeys and split and meta.get(MIXED_JOURNEYS_KEY) != "0":
+        return name
+    return route.rollup
+
+
+@cache
+def parameters(name: str) -> frozenset[str]:
+    from journey.store import query_text
+
+    return frozenset(re.findall(r"(?<![:\w]):(\w+)", query_text(name)))
+
+
+def local_midnight(value: Any, time_zone: str) -> bool:
+    """Whether a naive UTC timestamp is the start of a local day (rollups hold whole days)."""
+    if not isinstance(value, datetime):
+        return False
+    local = value.replace(tzinfo=UTC).astimezone(ZoneInfo(time_zone))
+    return (local.hour, local.minute, local.second, local.microsecond) == (0, 0, 0, 0)

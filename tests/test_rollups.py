@@ -1,0 +1,212 @@
+"""Rollups: every query that reads them gives exactly what its raw query gives, after a first load and after an
+incremental import that adds days, replaces rows, moves a customer to another segment and adds surveys,
+journey events and returns to old days; on DuckDB and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import polars as pl
+import pytest
+from conftest import frame
+
+from journey import demo, rollups
+from journey.filters import Filters, local_midnight_utc
+from journey.settings import Settings
+from journey.store import Store, _rollup_meta
+
+END = date(2026, 3, 31)
+CUTOFF = datetime(2026, 3, 10)  # the first import holds what happened before it, the second the rest
+TIME_COLUMNS = {"interactions": "started_at", "surveys": "answered_at", "journey_events": "occurred_at",
+                "orders": "ordered_at", "returns": "requested_at", "follow_ups": "created_at"}
+
+
+def split_demo() -> tuple[dict[str, pl.DataFrame], dict[str, pl.DataFrame]]:
+    """The tiny demo cut in time, and a second import that also corrects and replaces earlier rows and moves
+    customers to another segment and agents to another team."""
+    tables = demo.generate("tiny", end_date=END)
+    first = {name: t.filter(pl.col(TIME_COLUMNS[name]) < CUTOFF) if name in TIME_COLUMNS else t
+             for name, t in tables.items()}
+    second = {name: t.filter(pl.col(TIME_COLUMNS[name]) >= CUTOFF) for name, t in tables.items()
+              if name in TIME_COLUMNS}
+    old_contacts = first["interactions"].head(40)  # replaced: other channel and agent, one moved a day later
+    second["interactions"] = pl.concat([second["interactions"], old_contacts.with_columns(
+        channel=pl.lit("chat"), agent_id=pl.lit(tables["agents"]["agent_id"][0]),
+        started_at=pl.col("started_at") + timedelta(days=1))])
+    second["surveys"] = pl.concat([second["surveys"], first["surveys"].head(20).with_columns(
+        csat=pl.lit(5, pl.Int64))])
+    second["customers"] = tables["customers"].head(30).with_columns(segment=pl.lit("moved"), region=pl.lit("east"))
+    second["agents"] = tables["agents"].head(3).with_columns(team=pl.lit("Moved"))
+    return first, second
+
+
+def params(settings: Settings, end: date, **changes: Any) -> dict[str, Any]:
+    flt = Filters(end - timedelta(days=27), end)
+    return {**flt.params(settings), "split_ts": local_midnight_utc(end - timedelta(days=6), settings),
+            "by_week": False, "all_agents": True, "agent_ids": [], "all_agents_visible": True,
+            "visible_agents": [], "scope_salt": "salt", **changes}
+
+
+def views(settings: Settings, agents: list[str]) -> list[dict[str, Any]]:
+    """The default view and filtered ones: each rollup query must apply every filter it accepts."""
+    base = params(settings, END)
+    return [
+        base,
+        params(settings, END - timedelta(days=25)),  # a range across the two imports
+        {**base, "all_channels": False, "channels": ["voice", "chat"]},
+        {**base, "all_segments": False, "segments": ["moved", "smb"]},
+        {**base, "all_regions": False, "regions": ["east", "north"], "all_teams": False, "teams": ["Moved", "Sales"]},
+        {**base, "by_week": True, "all_agents": False, "agent_ids": agents[:2]},
+        {**base, "all_agents_visible": False, "visible_agents": agents[:3]},
+    ]
+
+
+def assert_same(raw: pl.DataFrame, rolled: pl.DataFrame, label: str) -> None:
+    """Counts exactly equal; sums of floats equal up to the order of summation (raw queries sum in no fixed
+    order either)."""
+    assert raw.columns == rolled.columns, label
+    assert raw.height == rolled.height, label
+    if raw.height == 0:
+        return
+    assert raw.schema == rolled.schema, label
+    for column in raw.columns:
+        if raw[column].dtype == pl.Float64:
+            gap = (raw[column] - rolled[column]).abs() <= 1e-9 * (raw[column].abs() + 1)
+            assert (raw[column].is_null() == rolled[column].is_null()).all(), f"{label}: {column}"
+            assert gap.fill_null(True).all(), f"{label}: {column}"
+        else:
+            assert raw[column].to_list() == rolled[column].to_list(), f"{label}: {column}"
+
+
+def compare_all(store: Store, settings: Settings) -> None:
+    agents = store.query("filter_values").height and sorted(store.query("agent_contact_cells", **params(
+        settings, END))["agent_id"].unique().to_list())
+    with store.connect() as connection:
+        meta = _rollup_meta(connection)
+    for name in rollups.ROUTES:
+        for n, view in enumerate(views(settings, agents or [])):
+            if n == 0:  # the default view reads the rollup, else this test would compare raw with raw
+                assert rollups.choose(name, view, meta) == rollups.ROUTES[name].rollup, name
+            store.use_rollups = False
+            raw = store.query(name, **view)
+            store.use_rollups = True
+            assert_same(raw, store.query(name, **view), f"{name}, view {n}")
+
+
+def rollup_rows(store: Store) -> dict[str, pl.DataFrame]:
+    from journey.schema import ROLLUPS
+
+    with store.connect() as connection:
+        return {name: pl.DataFrame(connection.execute(table.select()).all(), schema=list(table.c.keys()),
+                                   orient="row", infer_schema_length=None).sort(pl.all(), nulls_last=True)
+                for name, table in ROLLUPS.items()}
+
+
+def test_rollup_queries_equal_raw_queries_after_a_load_and_an_incremental_import(store: Store) -> None:
+    settings = Settings()
+    first, second = split_demo()
+    store.load(first, settings)
+    compare_all(store, settings)
+    store.load(second, settings)
+    compare_all(store, settings)
+    # what the incremental import kept equals a rebuild from scratch, row for row
+    kept = rollup_rows(store)
+    store.refresh_rollups(settings)
+    rebuilt = rollup_rows(store)
+    for name in kept:
+        assert_same(rebuilt[name], kept[name], name)
+
+
+def test_a_later_contact_makes_an_earlier_one_a_repeat_in_the_rollups(store: Store) -> None:
+    settings = Settings()
+    base = {"customer_id": "c1", "agent_id": "a1", "channel": "voice", "reason": "billing", "resolved": True}
+    store.load({"customers": frame([{"customer_id": "c1", "segment": "smb", "region": "north"}]),
+                "agents": frame([{"agent_id": "a1", "team": "t1"}]),
+                "interactions": frame([{**base, "interaction_id": "x1", "started_at": "2026-03-02 10:00:00",
+                                        "handle_seconds": 100.0}])}, settings)
+    store.load({"interactions": frame([{**base, "interaction_id": "x2", "started_at": "2026-03-05 09:00:00",
+                                        "handle_seconds": 300.0}])}, settings)
+    view = params(settings, date(2026, 3, 7))
+    with store.connect() as connection:
+        assert rollups.choose("kpi_contacts_daily", view, _rollup_meta(connection)) == "rollup_kpi_contacts_daily"
+    days = store.query("kpi_contacts_daily", **view)
+    assert days.select("contact_date", "contacts_count", "repeat_count", "fcr_count", "handle_sec_sum").rows() == [
+        (date(2026, 3, 2), 1, 1, 0, 100.0), (date(2026, 3, 5), 1, 0, 1, 300.0)]
+    # the customer moves segment: every rollup row of theirs follows
+    store.load({"customers": frame([{"customer_id": "c1", "segment": "enterprise", "region": "north"}])}, settings)
+    smb = {**view, "all_segments": False, "segments": ["smb"]}
+    enterprise = {**view, "all_segments": False, "segments": ["enterprise"]}
+    assert store.query("kpi_contacts_daily", **smb).height == 0
+    assert store.query("kpi_contacts_daily", **enterprise)["contacts_count"].to_list() == [1, 1]
+
+
+def test_another_time_zone_or_repeat_window_reads_the_raw_tables_until_the_rollups_are_rebuilt(store: Store) -> None:
+    settings = Settings()
+    store.load({"customers": frame([{"customer_id": "c1", "segment": "smb"}]),
+                "interactions": frame([{"interaction_id": "x1", "customer_id": "c1", "channel": "web",
+                                        "reason": "r", "started_at": "2026-03-01 23:30:00"}])}, settings)
+    berlin = Settings(time_zone="Europe/Berlin")
+    with store.connect() as connection:
+        meta = _rollup_meta(connection)
+    assert rollups.choose("kpi_contacts_daily", params(berlin, date(2026, 3, 7)), meta) == "kpi_contacts_daily"
+    longer = params(Settings(repeat_window_days=8), date(2026, 3, 7))
+    assert rollups.choose("kpi_contacts_daily", longer, meta) == "kpi_contacts_daily"
+    not_midnight = {**params(settings, date(2026, 3, 7)), "start_ts": datetime(2026, 3, 1, 12)}
+    assert rollups.choose("kpi_contacts_daily", not_midnight, meta) == "kpi_contacts_daily"
+    # the contact at 23:30 UTC is on 2 March in Berlin, whichever query answers
+    assert store.query("kpi_contacts_daily", **params(berlin, date(2026, 3, 7)))["contact_date"].to_list() == [
+        date(2026, 3, 2)]
+    store.refresh_rollups(berlin)
+    with store.connect() as connection:
+        meta = _rollup_meta(connection)
+    assert rollups.choose("kpi_contacts_daily", params(berlin, date(2026, 3, 7)), meta) == "rollup_kpi_contacts_daily"
+    assert store.query("kpi_contacts_daily", **params(berlin, date(2026, 3, 7)))["contact_date"].to_list() == [
+        date(2026, 3, 2)]
+
+
+def test_a_parameter_the_rollup_query_does_not_bind_sends_the_query_to_the_raw_tables() -> None:
+    meta = {rollups.TIME_ZONE_KEY: "UTC", rollups.REPEAT_WINDOW_KEY: "604800.0", rollups.MIXED_JOURNEYS_KEY: "0"}
+    view = params(Settings(), END)
+    assert rollups.choose("kpi_contacts_daily", view, meta) == "rollup_kpi_contacts_daily"
+    rollups.parameters.cache_clear()
+    try:
+        real = rollups.parameters
+
+        def with_scope(name: str) -> frozenset[str]:
+            found = real(name)
+            return found | {"visible_agents"} if name == "kpi_contacts_daily" else found
+
+        rollups.parameters = with_scope  # type: ignore[assignment]
+        assert rollups.choose("kpi_contacts_daily", view, meta) == "kpi_contacts_daily"
+    finally:
+        rollups.parameters = real  # type: ignore[assignment]
+
+
+@pytest.mark.parametrize("mixed, expected", [("0", "rollup_kpi_journeys_daily"), ("2", "kpi_journeys_daily")])
+def test_a_segment_filter_reads_journey_rollups_only_while_no_journey_spans_segments(mixed: str,
+                                                                                     expected: str) -> None:
+    meta = {rollups.TIME_ZONE_KEY: "UTC", rollups.REPEAT_WINDOW_KEY: "604800.0", rollups.MIXED_JOURNEYS_KEY: mixed}
+    view = {**params(Settings(), END), "all_segments": False, "segments": ["smb"]}
+    assert rollups.choose("kpi_journeys_daily", view, meta) == expected
+    assert rollups.choose("kpi_journeys_daily", {**view, "all_segments": True}, meta) == "rollup_kpi_journeys_daily"
+    assert rollups.choose("kpi_journeys_daily", {**view, "all_channels": False}, meta) == "kpi_journeys_daily"
+
+
+def test_a_journey_spanning_two_segments_is_counted_as_the_raw_query_counts_it(store: Store) -> None:
+    settings = Settings()
+    store.load({"customers": frame([{"customer_id": "c1", "segment": "smb"}, {"customer_id": "c2", "segment": "mid"}]),
+                "journey_events": frame([
+                    {"event_id": "e1", "journey_id": "j1", "customer_id": "c1", "stage": "find",
+                     "occurred_at": "2026-03-02 10:00:00", "rating": 5},
+                    {"event_id": "e2", "journey_id": "j1", "customer_id": "c2", "stage": "buy",
+                     "occurred_at": "2026-03-03 10:00:00", "outcome": "completed"}])}, settings)
+    with store.connect() as connection:
+        assert _rollup_meta(connection)[rollups.MIXED_JOURNEYS_KEY] == "1"
+    view = params(settings, date(2026, 3, 7))
+    days = store.query("kpi_journeys_daily", **view)
+    assert days.select("journey_date", "journeys_count", "converted_count", "peak_converted_count").rows() == [
+        (date(2026, 3, 2), 1, 1, 1)]
+    only_mid = store.query("kpi_journeys_daily", **{**view, "all_segments": False, "segments": ["mid"]})
+    assert only_mid.select("journey_date", "journeys_count", "converted_count", "peak_count").rows() == [
+        (date(2026, 3, 3), 1, 1, 0)]
