@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -115,7 +116,7 @@ SPECS: tuple[TableSpec, ...] = (
 SPEC_BY_NAME = {spec.name: spec for spec in SPECS}
 REQUIRED_TABLES = ("customers", "agents", "interactions")
 
-_SQL_TYPES: dict[str, sa.types.TypeEngine] = {
+_SQL_TYPES: dict[str, sa.types.TypeEngine[Any]] = {
     "text": sa.String(), "timestamp": sa.DateTime(), "date": sa.Date(),
     "float": sa.Double(), "int": sa.Integer(), "bool": sa.Boolean(),
 }
@@ -123,7 +124,9 @@ _SQL_TYPES: dict[str, sa.types.TypeEngine] = {
 metadata = sa.MetaData()
 
 # Derived at import: seconds until the same customer's next contact with the same reason.
-DERIVED_COLUMNS = {"interactions": (sa.Column("next_contact_gap_sec", sa.Double()),)}
+DERIVED_COLUMNS: dict[str, tuple[sa.Column[Any], ...]] = {
+    "interactions": (sa.Column("next_contact_gap_sec", sa.Double()),),
+}
 
 
 def _table(spec: TableSpec) -> sa.Table:
