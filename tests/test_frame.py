@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -10,7 +11,7 @@ from conftest import run_page
 from test_kpis import _seed
 
 from journey import cli
-from journey.store import Store
+from journey.store import Store, open_store
 
 
 def test_filters_leave_a_pages_own_url_parameters_alone(app_store: Store) -> None:
@@ -27,3 +28,24 @@ def test_csv_output_writes_booleans_like_json_and_missing_as_empty(capsys: pytes
                           "day": [date(2026, 3, 1), None]})
     cli.emit(frame, "csv")
     assert capsys.readouterr().out == "agent_id,ranked,qa,day\nA1,true,81.5,2026-03-01\nA2,false,,\n"
+
+
+def test_first_start_builds_the_whole_demo_store_and_a_half_built_one_never_counts(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import streamlit as st
+
+    final = tmp_path / "data" / "journey.duckdb"
+    final.parent.mkdir()
+    (final.parent / "journey.duckdb.building").write_bytes(b"left by a build whose tab was closed")
+    monkeypatch.setenv("JOURNEY_DATABASE_URL", f"duckdb:///{final}")
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    app = run_page("dashboard.py", timeout=120)
+    assert not app.exception and not app.error
+    assert sorted(p.name for p in final.parent.iterdir()) == ["journey.duckdb"]
+    built = open_store(f"duckdb:///{final}", read_only=True)
+    rows = built.query("health_counts")
+    assert rows.filter(pl.col("rows_count") == 0).height == 0, rows  # every table holds demo rows
+    built.engine.dispose()
+    st.cache_resource.clear()
+    st.cache_data.clear()

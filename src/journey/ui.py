@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,6 +26,7 @@ from journey.settings import Settings, Target
 from journey.store import Store, StoreError, open_store, query_text
 
 log = logging.getLogger("journey")
+_BUILD_LOCK = threading.Lock()
 FILTERS_KEY = "journey_filters"
 USER_KEY = "journey_user"  # the signed-in User, set only by the sign-in code below, never from a widget or URL
 SCOPED = ":visible_agents"  # a query naming this returns per-agent rows: it gets the signed-in user's scope
@@ -80,8 +82,19 @@ def ensure_store() -> None:
         return
     from journey import demo  # only on a first start: generating data is not needed otherwise
 
-    with st.status("First start: building the demo store…", expanded=True) as status:
-        counts = demo.build(open_store(database_url()), "small", progress=st.write)
+    final = Path(url.database)
+    # Built beside the final file and moved into place when complete: a tab closed during the build stops
+    # this run, and a half-built store must never look like a finished one. One build at a time.
+    with _BUILD_LOCK, st.status("First start: building the demo store…", expanded=True) as status:
+        if final.exists():  # another session finished it while this one waited
+            return
+        building = final.with_name(f"{final.name}.building")
+        for leftover in (building, building.with_name(f"{building.name}.wal")):
+            leftover.unlink(missing_ok=True)
+        partial = open_store(url.set(database=str(building)).render_as_string(hide_password=False))
+        counts = demo.build(partial, "small", progress=st.write)
+        partial.engine.dispose()
+        building.replace(final)
         status.update(label=f"Demo store ready: {sum(counts.values()):,} rows", state="complete",
                       expanded=False)
     _open.clear()
