@@ -20,12 +20,42 @@ raw_handles as (
             where (:all_segments or segment in :segments) and (:all_regions or region in :regions)))
 ),
 
-reason_medians as (
+-- the median per reason as percentile_cont(0.5) takes it, from counts of each handle time: a hash
+-- aggregate instead of sorting every contact of the range
+handle_counts as (
     select
         reason,
-        percentile_cont(0.5) within group (order by handle_seconds) as median_handle_sec
+        handle_seconds,
+        count(*) as contacts_count
     from raw_handles
+    where handle_seconds is not null
+    group by reason, handle_seconds
+),
+
+positions as (
+    select
+        reason,
+        handle_seconds,
+        sum(contacts_count) over (partition by reason order by handle_seconds rows unbounded preceding) as up_to,
+        sum(contacts_count) over (partition by reason) as total
+    from handle_counts
+),
+
+middles as (
+    select
+        reason,
+        min(handle_seconds) filter (where up_to >= floor((total + 1) / 2.0)) as lower_middle,
+        min(handle_seconds) filter (where up_to >= floor(total / 2.0) + 1) as upper_middle
+    from positions
     group by reason
+),
+
+reason_medians as (
+    select
+        reasons.reason,
+        middles.lower_middle + (middles.upper_middle - middles.lower_middle) * 0.5 as median_handle_sec
+    from (select distinct reason from raw_handles) as reasons
+    left join middles on middles.reason = reasons.reason
 ),
 
 rolled as (
@@ -46,46 +76,74 @@ rolled as (
         and day < cast((cast(:end_ts as timestamp) at time zone 'UTC') at time zone :tz as date)
 ),
 
-cells as (
+-- summed per agent, reason, channel (and week) first: the joins and the scope below then see a few
+-- thousand rows, not every day's
+weeks as (
     select
-        case when :all_agents_visible or rolled.agent_id in :visible_agents
-            then rolled.agent_id else '~' || md5(:scope_salt || rolled.agent_id) end as agent_id,
-        case when :all_agents_visible or rolled.agent_id in :visible_agents then agents.name end as agent_name,
-        agents.team,
-        rolled.reason,
-        rolled.channel,
-        case when :by_week then cast(date_trunc('week', cast(rolled.day as timestamp)) as date) end as week_start,
-        rolled.contacts_count,
-        rolled.handle_count,
-        rolled.handle_sec_sum,
-        rolled.repeat_count,
-        rolled.resolved_known_count,
-        rolled.fcr_count,
-        rolled.transferred_known_count,
-        rolled.transferred_count,
-        rolled.escalated_known_count,
-        rolled.escalated_count,
-        rolled.sentiment_count,
-        rolled.sentiment_lift_sum,
-        rolled.qa_count,
-        rolled.qa_sum,
-        rolled.csat_count,
-        rolled.csat_top_count
+        rolled.*,
+        case when :by_week then cast(date_trunc('week', cast(day as timestamp)) as date) end as week_start
     from rolled
-    inner join agents on agents.agent_id = rolled.agent_id
-    where (:all_channels or rolled.channel in :channels)
-        and (:all_segments or rolled.segment in :segments)
-        and (:all_regions or rolled.region in :regions)
-        and (:all_teams or agents.team in :teams)
+    where (:all_channels or channel in :channels)
+        and (:all_segments or segment in :segments)
+        and (:all_regions or region in :regions)
 ),
 
-selected as (
+summed as (
     select
-        cells.*,
+        agent_id,
+        reason,
+        channel,
+        week_start,
+        sum(contacts_count) as contacts_count,
+        sum(handle_count) as handle_count,
+        sum(handle_sec_sum) as handle_sec_sum,
+        sum(repeat_count) as repeat_count,
+        sum(resolved_known_count) as resolved_known_count,
+        sum(fcr_count) as fcr_count,
+        sum(transferred_known_count) as transferred_known_count,
+        sum(transferred_count) as transferred_count,
+        sum(escalated_known_count) as escalated_known_count,
+        sum(escalated_count) as escalated_count,
+        sum(sentiment_count) as sentiment_count,
+        sum(sentiment_lift_sum) as sentiment_lift_sum,
+        sum(qa_count) as qa_count,
+        sum(qa_sum) as qa_sum,
+        sum(csat_count) as csat_count,
+        sum(csat_top_count) as csat_top_count
+    from weeks
+    group by agent_id, reason, channel, week_start
+),
+
+cells as (
+    select
+        case when :all_agents_visible or summed.agent_id in :visible_agents
+            then summed.agent_id else '~' || md5(:scope_salt || summed.agent_id) end as agent_id,
+        case when :all_agents_visible or summed.agent_id in :visible_agents then agents.name end as agent_name,
+        agents.team,
+        summed.reason,
+        summed.channel,
+        summed.week_start,
+        summed.contacts_count,
+        summed.handle_count,
+        summed.handle_sec_sum,
+        summed.repeat_count,
+        summed.resolved_known_count,
+        summed.fcr_count,
+        summed.transferred_known_count,
+        summed.transferred_count,
+        summed.escalated_known_count,
+        summed.escalated_count,
+        summed.sentiment_count,
+        summed.sentiment_lift_sum,
+        summed.qa_count,
+        summed.qa_sum,
+        summed.csat_count,
+        summed.csat_top_count,
         reason_medians.median_handle_sec
-    from cells
-    inner join reason_medians on reason_medians.reason = cells.reason
-    where (:all_agents or cells.agent_id in :agent_ids)
+    from summed
+    inner join agents on agents.agent_id = summed.agent_id
+    inner join reason_medians on reason_medians.reason = summed.reason
+    where (:all_teams or agents.team in :teams)
 ),
 
 final as (
@@ -114,7 +172,8 @@ final as (
         coalesce(cast(sum(qa_sum) as double precision), 0) as qa_sum,
         cast(sum(csat_count) as bigint) as csat_count,
         cast(sum(csat_top_count) as bigint) as csat_top_count
-    from selected
+    from cells
+    where (:all_agents or agent_id in :agent_ids)
     group by agent_id, agent_name, team, reason, channel, week_start
 )
 
