@@ -167,10 +167,13 @@ def test_executive_signs_in_opens_every_page_and_a_filter_changes_url_and_number
     settle(page)
     page.wait_for_selector(".js-plotly-plot, [data-testid='stMetricValue']")
     before = page.locator("[data-testid='stMetricValue']").first.inner_text()
-    page.get_by_test_id("stSidebar").get_by_test_id("stMultiSelect").filter(has_text="Channel").click()
+    channel = page.get_by_test_id("stSidebar").get_by_test_id("stMultiSelect").filter(has_text="Channel")
+    channel.click()
     page.get_by_role("option", name="voice", exact=True).click()
+    expect(channel).to_contain_text("voice", timeout=120_000)  # the choice took before the list closes
     page.keyboard.press("Escape")
-    page.wait_for_url(re.compile("channel=voice"), timeout=120_000)
+    # Streamlit rewrites the URL with replaceState, not a navigation: poll it rather than wait for a load
+    expect(page).to_have_url(re.compile("channel=voice"), timeout=120_000)
     settle(page)
     expect(page.locator("[data-testid='stMetricValue']").first).not_to_have_text(before, timeout=120_000)
     page.close()
