@@ -19,7 +19,8 @@ from journey.store import Store, _rollup_meta
 END = date(2026, 3, 31)
 CUTOFF = datetime(2026, 3, 10)  # the first import holds what happened before it, the second the rest
 TIME_COLUMNS = {"interactions": "started_at", "surveys": "answered_at", "journey_events": "occurred_at",
-                "orders": "ordered_at", "returns": "requested_at", "follow_ups": "created_at"}
+                "orders": "ordered_at", "returns": "requested_at", "follow_ups": "created_at",
+                "opportunities": "created_at", "opportunity_stages": "entered_at"}
 
 
 def split_demo() -> tuple[dict[str, pl.DataFrame], dict[str, pl.DataFrame]]:
@@ -38,6 +39,15 @@ def split_demo() -> tuple[dict[str, pl.DataFrame], dict[str, pl.DataFrame]]:
         csat=pl.lit(5, pl.Int64))])
     second["customers"] = tables["customers"].head(30).with_columns(segment=pl.lit("moved"), region=pl.lit("east"))
     second["agents"] = tables["agents"].head(3).with_columns(team=pl.lit("Moved"))
+    # deals of the first import: five lost after a new stage row, and stage rows tied in time with another
+    lost = first["opportunities"].filter(pl.col("status") == "open").head(5)
+    stages = first["opportunity_stages"]
+    tied = stages.head(6).with_columns(stage=pl.when(pl.col("stage") == "proposal").then(pl.lit("qualified"))
+                                       .otherwise(pl.lit("proposal")))
+    second["opportunities"] = pl.concat([second["opportunities"], lost.with_columns(
+        status=pl.lit("lost"), stage=pl.lit("negotiation"), closed_at=pl.lit(CUTOFF + timedelta(days=2)))])
+    second["opportunity_stages"] = pl.concat([second["opportunity_stages"], tied, lost.select(
+        "opportunity_id", stage=pl.lit("negotiation"), entered_at=pl.lit(CUTOFF + timedelta(days=1)))])
     return first, second
 
 
@@ -85,6 +95,8 @@ def compare_all(store: Store, settings: Settings) -> None:
     with store.connect() as connection:
         meta = _rollup_meta(connection)
     for name in rollups.ROUTES:
+        if name.startswith("pipeline_"):
+            continue
         for n, view in enumerate(views(settings, agents or [])):
             if n == 0:  # the default view reads the rollup, else this test would compare raw with raw
                 assert rollups.choose(name, view, meta) == rollups.ROUTES[name].rollup, name
@@ -92,6 +104,81 @@ def compare_all(store: Store, settings: Settings) -> None:
             raw = store.query(name, **view)
             store.use_rollups = True
             assert_same(raw, store.query(name, **view), f"{name}, view {n}")
+
+
+def pipeline_views(settings: Settings, agents: list[str]) -> list[dict[str, Any]]:
+    """Pipeline queries as of the first day of each month of the demo and of two days around the cut,
+    unfiltered, filtered and scoped."""
+    days = [date(2025, 6, 1), date(2025, 9, 1), date(2025, 12, 1), date(2026, 2, 1), CUTOFF.date(),
+            CUTOFF.date() + timedelta(days=2), date(2026, 4, 1)]
+    flt = Filters(END - timedelta(days=27), END).params(settings)
+    views = []
+    for day in days:
+        base = {**flt, "first_stage": settings.pipeline_stages[0], "as_of_date": day,
+                "all_agents_visible": True, "visible_agents": [], "scope_salt": "salt",
+                "base_date": day, "first_step": 1, "last_step": 12, "horizon_months": 3}
+        views += [base, {**base, "all_segments": False, "segments": ["moved", "smb"]},
+                  {**base, "all_regions": False, "regions": ["east"], "all_teams": False, "teams": ["Moved", "Sales"]},
+                  {**base, "all_agents_visible": False, "visible_agents": agents[:3]}]
+    return views
+
+
+def compare_pipeline(store: Store, settings: Settings) -> None:
+    owners = sorted(store.query("pipeline_open_cells", **pipeline_views(settings, [])[-1])["owner_id"].to_list())
+    with store.connect() as connection:
+        meta = _rollup_meta(connection)
+    names = [name for name in rollups.ROUTES if name.startswith("pipeline_")]
+    assert len(names) == 3
+    seen = 0
+    for name in names:
+        for n, view in enumerate(pipeline_views(settings, owners)):
+            assert rollups.choose(name, view, meta) == rollups.ROUTES[name].rollup, name
+            store.use_rollups = False
+            raw = store.query(name, **view)
+            store.use_rollups = True
+            assert_same(raw, store.query(name, **view), f"{name}, view {n}")
+            seen += raw.height
+    assert seen > 0
+
+
+def test_pipeline_rollup_queries_equal_raw_queries_after_a_load_and_an_incremental_import(store: Store) -> None:
+    settings = Settings()
+    first, second = split_demo()
+    store.load(first, settings)
+    compare_pipeline(store, settings)
+    store.load(second, settings)
+    compare_pipeline(store, settings)
+
+
+def test_a_stage_entered_at_midnight_counts_from_the_next_day_and_a_tie_goes_to_the_later_stage_name(
+        store: Store) -> None:
+    settings = Settings()
+    store.load({"customers": frame([{"customer_id": "c1", "segment": "smb"}]),
+                "agents": frame([{"agent_id": "a1", "name": "Ann", "team": "t1"}]),
+                "opportunities": frame([{"opportunity_id": "o1", "customer_id": "c1", "owner_id": "a1",
+                                         "amount": 100.0, "created_at": "2026-01-05 10:00:00", "stage": "proposal",
+                                         "status": "open"}]),
+                "opportunity_stages": frame([
+                    {"opportunity_id": "o1", "stage": "qualified", "entered_at": "2026-01-10 00:00:00"},
+                    {"opportunity_id": "o1", "stage": "proposal", "entered_at": "2026-01-10 00:00:00"},
+                    {"opportunity_id": "o1", "stage": "negotiation", "entered_at": "2026-02-01 00:00:00"}])}, settings)
+    expected = {date(2026, 1, 5): [], date(2026, 1, 6): ["lead"], date(2026, 1, 10): ["lead"],
+                date(2026, 1, 11): ["qualified"], date(2026, 2, 1): ["qualified"], date(2026, 2, 2): ["negotiation"]}
+    for use_rollups in (True, False):
+        store.use_rollups = use_rollups
+        for day, stages in expected.items():
+            view = {**Filters(day, day).params(settings), "first_stage": "lead", "as_of_date": day,
+                    "base_date": day, "first_step": 1, "last_step": 0, "all_agents_visible": True,
+                    "visible_agents": [], "scope_salt": "salt"}
+            assert store.query("pipeline_open_cells", **view)["stage"].to_list() == stages, (use_rollups, day)
+
+
+def test_another_first_stage_reads_the_raw_pipeline_tables() -> None:
+    meta = {rollups.TIME_ZONE_KEY: "UTC", rollups.REPEAT_WINDOW_KEY: "604800.0", rollups.FIRST_STAGE_KEY: "lead"}
+    view = pipeline_views(Settings(), [])[0]
+    assert rollups.choose("pipeline_open_cells", view, meta) == "rollup_pipeline_open_cells"
+    assert rollups.choose("pipeline_open_cells", {**view, "first_stage": "prospect"}, meta) == "pipeline_open_cells"
+    assert rollups.choose("pipeline_open_cells", view, {**meta, rollups.FIRST_STAGE_KEY: "x"}) == "pipeline_open_cells"
 
 
 def rollup_rows(store: Store) -> dict[str, pl.DataFrame]:

@@ -19,10 +19,11 @@ METHODS = {"weighted": "weighted (stage probability × expected close)", "timing
 NO_TEAM = "(no team)"
 _KEYS = {"owner_id": pl.String, "owner_name": pl.String, "team": pl.String}
 SCHEMAS: dict[str, dict[str, Any]] = {
-    "pipeline_open_cells": {**_KEYS, "stage": pl.String, "age_bucket": pl.Int64, "close_month": pl.Date,
-                            "overdue": pl.Boolean, "open_count": pl.Int64, "amount_sum": pl.Float64,
-                            "amount_sq_sum": pl.Float64},
-    "pipeline_stage_outcomes": {"stage": pl.String, "closed_count": pl.Int64, "won_count": pl.Int64},
+    "pipeline_open_cells": {"as_of_date": pl.Date, **_KEYS, "stage": pl.String, "age_bucket": pl.Int64,
+                            "close_month": pl.Date, "overdue": pl.Boolean, "open_count": pl.Int64,
+                            "amount_sum": pl.Float64, "amount_sq_sum": pl.Float64},
+    "pipeline_stage_outcomes": {"as_of_date": pl.Date, "stage": pl.String, "closed_count": pl.Int64,
+                                "won_count": pl.Int64},
     "pipeline_won_monthly": {"close_month": pl.Date, **_KEYS, "won_count": pl.Int64, "won_amount_sum": pl.Float64},
     "pipeline_timing_cells": {"snapshot_date": pl.Date, "stage": pl.String, "age_bucket": pl.Int64,
                               "won_month_offset": pl.Int64, "deal_count": pl.Int64},
@@ -95,12 +96,25 @@ def instant(day: date, settings: Settings) -> Any:
     return local_midnight_utc(day, settings)
 
 
-def state(query: Query, day: date, flt: Filters, settings: Settings) -> tuple[pl.DataFrame, pl.DataFrame]:
+State = tuple[pl.DataFrame, pl.DataFrame]  # open cells, stage probabilities
+
+
+def states(query: Query, as_of: date, months: int, flt: Filters, settings: Settings) -> dict[date, State]:
+    """Open cells and stage probabilities as of the start of `as_of` and of the first days of the `months`
+    months before its month (the backtest's), two queries in all."""
+    params = {**scope(flt, settings), "as_of_date": as_of, "base_date": forecast.month_start(as_of),
+              "first_step": 1, "last_step": months}
+    cells, outcomes = (run(query, name, **params) for name in ("pipeline_open_cells", "pipeline_stage_outcomes"))
+    days = [*forecast.backtest_months(as_of, months), as_of]
+    return {day: (cells.filter(pl.col("as_of_date") == day).drop("as_of_date"),
+                  forecast.stage_probabilities(outcomes.filter(pl.col("as_of_date") == day).drop("as_of_date"),
+                                               settings))
+            for day in days}
+
+
+def state(query: Query, day: date, flt: Filters, settings: Settings) -> State:
     """Open cells and stage probabilities as of the start of `day`."""
-    params = {**scope(flt, settings), "as_of_ts": instant(day, settings), "as_of_date": day}
-    outcomes = run(query, "pipeline_stage_outcomes", **params,
-                   window_start_ts=instant(day - timedelta(days=365), settings))
-    return run(query, "pipeline_open_cells", **params), forecast.stage_probabilities(outcomes, settings)
+    return states(query, day, 0, flt, settings)[day]
 
 
 def timing_cells(query: Query, as_of: date, flt: Filters, settings: Settings) -> pl.DataFrame:
@@ -128,15 +142,16 @@ def forecasts(query: Query, as_of: date, flt: Filters, settings: Settings) -> Fo
     window = {"start_ts": instant(first, settings), "end_ts": instant(as_of, settings)}
     won = run(query, "pipeline_won_monthly", **{**scope(flt, settings), **window})
     cells = timing_cells(query, as_of, flt, settings)
+    by_day = states(query, as_of, len(months), flt, settings)
     rows = []
     for month in months:
-        month_cells, month_stages = state(query, month, flt, settings)
+        month_cells, month_stages = by_day[month]
         before = won.filter(pl.col("close_month") < month)  # as of the first day nothing of the month is won
         rates = forecast.timing_rates(cells, month, settings)
         weighted, timing = both_methods(month_cells, before, month_stages, rates, month)
         actual = float(won.filter(pl.col("close_month") == month)["won_amount_sum"].sum())
         rows.append((month, *_interval(weighted), *_interval(timing), actual))
-    open_cells, stages = state(query, as_of, flt, settings)
+    open_cells, stages = by_day[as_of]
     rates = forecast.timing_rates(cells, as_of, settings)
     weighted, timing = both_methods(open_cells, won, stages, rates, as_of)
     backtest = pl.DataFrame(rows, orient="row", schema={

@@ -5,7 +5,12 @@ reason, channel, segment, region, ...), so a page reads thousands of rows instea
 recomputes, inside its own transaction, exactly the days its rows touch: the days of new and replaced
 rows, of contacts whose repeat gap changed, of contacts whose surveys changed, of journeys that gained
 events, and every day of a customer whose segment or region changed or of an agent whose team changed. A full
-rebuild runs when the store has no rollups yet or the configured time zone or repeat window changed.
+rebuild runs when the store has no rollups yet or the configured time zone, repeat window or first pipeline
+stage changed.
+
+Opportunities are not additive by day: `rollup_opportunity_spells` holds one row per stage spell of a deal
+(the stage, from its row until the next one), recomputed per deal a load touches (and for the deals of
+customers who change segment or region). The pipeline as of any instant is then a filter on one table.
 
 Reading: `Store.query` runs `rollup_<name>.sql` in place of `<name>.sql` (same parameters, same columns)
 only when the rollup answers exactly: same time zone and repeat window, a range of whole local days, the
@@ -31,6 +36,7 @@ Run = Callable[..., Any]  # run(sql, params=None) on the load's own driver conne
 TIME_ZONE_KEY = "rollup_time_zone"
 REPEAT_WINDOW_KEY = "rollup_repeat_window_sec"
 MIXED_JOURNEYS_KEY = "rollup_mixed_journeys"
+FIRST_STAGE_KEY = "rollup_first_stage"
 
 # rollup table -> build query; in rebuild order (journey days read rollup_journeys)
 BUILDS = {
@@ -44,6 +50,7 @@ BUILDS = {
     "rollup_rating_days": "rollup_build_rating_days",
     "rollup_rating_products": "rollup_build_rating_products",
     "rollup_order_days": "rollup_build_order_days",
+    "rollup_opportunity_spells": "rollup_build_opportunity_spells",
 }
 # touched set -> the day rollups rebuilt from it
 DAY_ROLLUPS = {
@@ -64,13 +71,16 @@ FAMILIES = {
 NEWEST = {"customers": "updated_at", "interactions": "started_at", "surveys": "answered_at",
           "journey_events": "occurred_at", "orders": "ordered_at", "returns": "requested_at",
           "opportunities": "created_at", "opportunity_stages": "entered_at", "follow_ups": "created_at"}
+# loaded tables that can change opportunity spells (customers: the segment and region they carry)
+OPPORTUNITY_TABLES = ("customers", "opportunities", "opportunity_stages")
 
 
 def rollups_of(table: str) -> tuple[str, ...]:
     """The rollup tables a load of `table` may change."""
     families = FAMILIES.get(table, ())
     return (*(("rollup_journeys",) if "journey" in families else ()),
-            *(name for family in families for name in DAY_ROLLUPS[family]))
+            *(name for family in families for name in DAY_ROLLUPS[family]),
+            *(("rollup_opportunity_spells",) if table in OPPORTUNITY_TABLES else ()))
 
 
 def local_day(column: str) -> str:
@@ -95,17 +105,19 @@ class Maintenance:
     dialect: str
     time_zone: str
     repeat_window_sec: float
+    first_stage: str
 
     def sql(self, statement: str) -> Any:
-        params = {"tz": self.time_zone, "repeat_window_sec": self.repeat_window_sec}
+        params = {"tz": self.time_zone, "repeat_window_sec": self.repeat_window_sec, "first_stage": self.first_stage}
         used = {k: v for k, v in params.items() if re.search(rf"(?<![:\w]):{k}\b", statement)}
         return self.run(driver_sql(statement, self.dialect), used) if used else self.run(statement)
 
     def current(self) -> bool:
         """Whether the stored rollups were built with these settings (else they need a full rebuild)."""
         rows = dict(self.run("select key, value from journey_meta where key in "
-                             f"('{TIME_ZONE_KEY}', '{REPEAT_WINDOW_KEY}')").fetchall())
+                             f"('{TIME_ZONE_KEY}', '{REPEAT_WINDOW_KEY}', '{FIRST_STAGE_KEY}')").fetchall())
         return (rows.get(TIME_ZONE_KEY) == self.time_zone
+                and rows.get(FIRST_STAGE_KEY) == self.first_stage
                 and rows.get(REPEAT_WINDOW_KEY) is not None
                 and float(rows[REPEAT_WINDOW_KEY]) == float(self.repeat_window_sec))
 
@@ -114,6 +126,7 @@ class Maintenance:
         for family in DAY_ROLLUPS:
             self.sql(f"create temp table touched_{family}_days (day date)")
         self.sql("create temp table touched_journeys (journey_id varchar)")
+        self.sql("create temp table touched_opportunities (opportunity_id varchar)")
 
     def before(self, table: str) -> None:
         """Note what the load is about to change; `stage` holds the new rows, `replaced` the rows they replace."""
@@ -142,6 +155,9 @@ class Maintenance:
         elif table == "returns":
             self.sql(f"insert into touched_order_days select {local_day('ordered_at')} from orders "
                      "where order_id in (select order_id from stage union select order_id from replaced)")
+        elif table in ("opportunities", "opportunity_stages"):
+            self.sql("insert into touched_opportunities select opportunity_id from stage union "
+                     "select opportunity_id from replaced")
 
     def _days(self, family: str, column: str) -> None:
         self.sql(f"insert into touched_{family}_days select {local_day(column)} from stage union "
@@ -164,6 +180,7 @@ class Maintenance:
                  f"from journey_events {of_changed}")
         self.sql(f"insert into touched_journeys select distinct journey_id from journey_events {of_changed}")
         self.sql(f"insert into touched_order_days select distinct {local_day('ordered_at')} from orders {of_changed}")
+        self.sql(f"insert into touched_opportunities select opportunity_id from opportunities {of_changed}")
 
     def after(self, table: str) -> None:
         """Recompute every touched day (and journey) from the raw tables, then the table's row count."""
@@ -174,7 +191,14 @@ class Maintenance:
             self._journeys()
         for family in families:
             self._rebuild_days(f"touched_{family}_days", DAY_ROLLUPS[family])
+        if table in OPPORTUNITY_TABLES:
+            self._opportunities()
         self._table_stats(table)
+
+    def _opportunities(self) -> None:
+        self.sql("delete from rollup_opportunity_spells where opportunity_id in "
+                 "(select opportunity_id from touched_opportunities)")
+        self._insert("rollup_opportunity_spells")
 
     def _journeys(self) -> None:
         touched = "journey_id in (select journey_id from touched_journeys)"
@@ -196,10 +220,11 @@ class Maintenance:
             self._insert(table)
 
     def _insert(self, table: str) -> None:
-        columns = ", ".join(schema.ROLLUPS[table].c.keys())
-        # in day order: a range of days then reads adjacent pages, not one row from each
-        self.sql(f"insert into {table} ({columns}) select {columns} from ({build_text(BUILDS[table])}) as built "
-                 "order by day")
+        keys = schema.ROLLUPS[table].c.keys()
+        # in time order: a range of days then reads adjacent pages, not one row from each
+        order = "day" if "day" in keys else "created_at"
+        self.sql(f"insert into {table} ({', '.join(keys)}) select {', '.join(keys)} "
+                 f"from ({build_text(BUILDS[table])}) as built order by {order}")
 
     def _table_stats(self, table: str) -> None:
         newest = f"max({NEWEST[table]})" if table in NEWEST else "cast(null as timestamp)"
@@ -222,11 +247,14 @@ class Maintenance:
         self._count_mixed()
         for family, tables in DAY_ROLLUPS.items():
             self._rebuild_days(f"touched_{family}_days", tables)
+        self.sql("insert into touched_opportunities select opportunity_id from opportunities")
+        self._opportunities()
         for spec in schema.SPECS:
             self._table_stats(spec.name)
         self._meta({REPEAT_WINDOW_KEY: repr(float(self.repeat_window_sec))})
-        self.sql(f"delete from journey_meta where key = '{TIME_ZONE_KEY}'")
-        self.sql(f"insert into journey_meta (key, value) values ('{TIME_ZONE_KEY}', :tz)")
+        for key, param in ((TIME_ZONE_KEY, "tz"), (FIRST_STAGE_KEY, "first_stage")):
+            self.sql(f"delete from journey_meta where key = '{key}'")
+            self.sql(f"insert into journey_meta (key, value) values ('{key}', :{param})")
 
     def _meta(self, values: Mapping[str, str]) -> None:
         """Numbers only (counts, seconds): they are written as literals."""
@@ -240,7 +268,7 @@ class Maintenance:
 def build_text(name: str) -> str:
     from journey.store import query_text  # the store imports this module
 
-    return re.sub(r"\border by\b[^;]*$", "", query_text(name).strip())
+    return re.sub(r"\border by\b[^;()]*$", "", query_text(name).strip())  # the final order by only
 
 
 # --- reading: which query answers ------------------------------------------------------------------------
@@ -269,8 +297,11 @@ ROUTES = {
     "filter_values": Route("rollup_filter_values"),
     "health_counts": Route("rollup_health_counts"),
     "health_newest": Route("rollup_health_newest"),
+    "pipeline_open_cells": Route("rollup_pipeline_open_cells"),
+    "pipeline_stage_outcomes": Route("rollup_pipeline_stage_outcomes"),
+    "pipeline_timing_cells": Route("rollup_pipeline_timing_cells"),
 }
-CHECKED = {"repeat_window_sec"}  # compared with the rollup's own setting rather than bound
+CHECKED = {"repeat_window_sec", "first_stage"}  # compared with the rollup's own setting rather than bound
 INSTANTS = ("start_ts", "end_ts", "split_ts")
 
 
@@ -286,6 +317,8 @@ def choose(name: str, params: Mapping[str, Any], meta: Mapping[str, str]) -> str
     if "tz" in parameters(route.rollup) and params.get("tz") != meta[TIME_ZONE_KEY]:
         return name
     if "repeat_window_sec" in raw and float(params.get("repeat_window_sec", -1)) != float(meta[REPEAT_WINDOW_KEY]):
+        return name
+    if "first_stage" in raw and params.get("first_stage") != meta.get(FIRST_STAGE_KEY):
         return name
     if any(key in raw and not local_midnight(params.get(key), meta[TIME_ZONE_KEY]) for key in INSTANTS):
         return name

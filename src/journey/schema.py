@@ -268,3 +268,16 @@ rollup_tables = sa.Table(  # rows and newest time per table, for Data health (a 
     sa.Column("newest_at", sa.DateTime()),
 )
 _postgres_index("rollup_journeys_journey", ROLLUPS["rollup_journeys"], "journey_id")
+# One row per stage spell of an opportunity: the stage it sat in from spell_start until spell_end (the next
+# stage row; null = still there), with the deal's own columns and its customer's segment and region, so the
+# pipeline as of any instant is a filter on one small table instead of a latest-row search per snapshot.
+ROLLUPS["rollup_opportunity_spells"] = sa.Table(
+    "rollup_opportunity_spells", metadata,
+    *(sa.Column(name, sa.String()) for name in ("opportunity_id", "owner_id", "segment", "region", "status",
+                                                 "stage")),
+    sa.Column("amount", sa.Double()),
+    *(sa.Column(name, sa.DateTime()) for name in ("created_at", "closed_at", "spell_start", "spell_end")),
+    sa.Column("expected_close_date", sa.Date()),
+    sa.Column("first_in_stage", sa.Boolean()),  # the deal's first spell in this stage
+)
+_postgres_index("rollup_opportunity_spells_opportunity", ROLLUPS["rollup_opportunity_spells"], "opportunity_id")

@@ -123,7 +123,8 @@ class Store:
         settings = settings or settings_module.load()
         with self._driver() as (_, run):
             run("begin")
-            upkeep = rollups.Maintenance(run, self.dialect, settings.time_zone, settings.repeat_window_sec)
+            upkeep = rollups.Maintenance(run, self.dialect, settings.time_zone, settings.repeat_window_sec,
+                                         settings.pipeline_stages[0])
             upkeep.start()
             upkeep.rebuild()
             _next_data_version(run)
@@ -137,7 +138,8 @@ class Store:
             self._stage(driver, frame, columns)
             self._analyze(run, "stage")
             run("begin")
-            upkeep = rollups.Maintenance(run, self.dialect, settings.time_zone, settings.repeat_window_sec)
+            upkeep = rollups.Maintenance(run, self.dialect, settings.time_zone, settings.repeat_window_sec,
+                                         settings.pipeline_stages[0])
             current = upkeep.current()
             run(f"create temp table replaced as select * from {spec.name} "
                 f"where exists (select 1 from stage where {_same_key(spec, 'stage', spec.name)})")
