@@ -11,7 +11,7 @@ days as (
     from generate_series(cast(:first_step as integer), cast(:last_step as integer)) as steps(step)
 ),
 
-day_instants as (
+day_instants as materialized (
     select
         as_of_date,
         (cast(as_of_date as timestamp) at time zone :tz) at time zone 'UTC' as as_of_ts

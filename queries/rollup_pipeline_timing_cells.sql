@@ -10,7 +10,7 @@ snapshots as (
     from generate_series(cast(:first_step as integer), cast(:last_step as integer)) as steps(step)
 ),
 
-snapshot_instants as (
+snapshot_instants as materialized (
     select
         snapshot_date,
         (cast(snapshot_date as timestamp) at time zone :tz) at time zone 'UTC' as snapshot_ts
