@@ -374,3 +374,15 @@ def test_maven_backtests_both_methods(tmp_path: Path) -> None:
     assert result.backtest["forecast"].to_list() == [0.0] * 6 and result.wape == 1.0
     assert result.timing_wape is not None and result.timing_wape < 0.5 and result.preferred_method == "timing"
     print(f"Maven WAPE: weighted {result.wape:.3f}, learned timing {result.timing_wape:.3f}")
+
+
+@pytest.mark.parametrize("as_of", [date(2026, 3, 16), date(2026, 4, 1)])
+def test_a_forecast_without_its_backtest_is_the_same_forecast(store: Store, settings: Settings, as_of: date) -> None:
+    _seed(store)
+    _timing_seed(store)
+    full = pipeline.forecasts(store.query, as_of, Filters(as_of, as_of), settings)
+    alone = pipeline.forecasts(store.query, as_of, Filters(as_of, as_of), settings, backtest=False)
+    assert full.backtest.height == settings.backtest_months and alone.backtest.height == 0
+    for name in pipeline.METHODS:
+        assert full.method(name)["forecast"].sum() > 0
+        assert_frame_equal(alone.method(name), full.method(name))

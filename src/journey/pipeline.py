@@ -117,9 +117,11 @@ def state(query: Query, day: date, flt: Filters, settings: Settings) -> State:
     return states(query, day, 0, flt, settings)[day]
 
 
-def timing_cells(query: Query, as_of: date, flt: Filters, settings: Settings) -> pl.DataFrame:
+def timing_cells(query: Query, as_of: date, flt: Filters, settings: Settings, backtest: bool = True) -> pl.DataFrame:
     """Monthly snapshots the learned timing learns from: first days for the backtests, the as-of day's for now."""
     common = {**scope(flt, settings), "horizon_months": forecast.HORIZON_MONTHS, "first_step": 1}
+    if not backtest:
+        return run(query, "pipeline_timing_cells", **common, base_date=as_of, last_step=forecast.LOOKBACK_MONTHS)
     last = forecast.LOOKBACK_MONTHS + settings.backtest_months
     frames = [run(query, "pipeline_timing_cells", **common, base_date=forecast.month_start(as_of), last_step=last)]
     if as_of.day != 1:
@@ -135,13 +137,14 @@ def both_methods(open_cells: pl.DataFrame, won: pl.DataFrame, stages: pl.DataFra
     return weighted, forecast.timing_forecast(open_cells, won, rates, day, weighted, keys)
 
 
-def forecasts(query: Query, as_of: date, flt: Filters, settings: Settings) -> Forecasts:
-    """Everything the forecast sections and `journey pipeline` show, as of the start of `as_of`."""
-    months = forecast.backtest_months(as_of, settings.backtest_months)
+def forecasts(query: Query, as_of: date, flt: Filters, settings: Settings, backtest: bool = True) -> Forecasts:
+    """Everything the forecast sections and `journey pipeline` show, as of the start of `as_of`; without the
+    backtest (no months in it) when `backtest` is false."""
+    months = forecast.backtest_months(as_of, settings.backtest_months) if backtest else []
     first = months[0] if months else forecast.month_start(as_of)
     window = {"start_ts": instant(first, settings), "end_ts": instant(as_of, settings)}
     won = run(query, "pipeline_won_monthly", **{**scope(flt, settings), **window})
-    cells = timing_cells(query, as_of, flt, settings)
+    cells = timing_cells(query, as_of, flt, settings, backtest)
     by_day = states(query, as_of, len(months), flt, settings)
     rows = []
     for month in months:
