@@ -16,14 +16,15 @@ rated as (
             order by journey_events.occurred_at, journey_events.event_id
         ) as nth
     from journey_events
-    left join customers on customers.customer_id = journey_events.customer_id
     where journey_events.occurred_at >= :start_ts
         and journey_events.occurred_at < :end_ts
         and journey_events.stage in ('receive', 'return')
         and journey_events.rating is not null
         and (:all_channels or journey_events.channel in :channels)
-        and (:all_segments or customers.segment in :segments)
-        and (:all_regions or customers.region in :regions)
+        and (:all_segments or journey_events.customer_id in (
+            select customer_id from customers where not :all_segments and segment in :segments))
+        and (:all_regions or journey_events.customer_id in (
+            select customer_id from customers where not :all_regions and region in :regions))
 ),
 
 first_rated as (

@@ -12,13 +12,14 @@ contacts as (
         interactions.resolved,
         coalesce(interactions.next_contact_gap_sec <= :repeat_window_sec, false) as is_repeat
     from interactions
-    left join customers on customers.customer_id = interactions.customer_id
     left join agents on agents.agent_id = interactions.agent_id
     where interactions.started_at >= :start_ts
         and interactions.started_at < :end_ts
         and (:all_channels or interactions.channel in :channels)
-        and (:all_segments or customers.segment in :segments)
-        and (:all_regions or customers.region in :regions)
+        and (:all_segments or interactions.customer_id in (
+            select customer_id from customers where not :all_segments and segment in :segments))
+        and (:all_regions or interactions.customer_id in (
+            select customer_id from customers where not :all_regions and region in :regions))
         and (:all_teams or agents.team in :teams)
 ),
 

@@ -12,10 +12,11 @@ events as (
         journey_events.outcome,
         journey_events.rating
     from journey_events
-    left join customers on customers.customer_id = journey_events.customer_id
     where (:all_channels or journey_events.channel in :channels)
-        and (:all_segments or customers.segment in :segments)
-        and (:all_regions or customers.region in :regions)
+        and (:all_segments or journey_events.customer_id in (
+            select customer_id from customers where not :all_segments and segment in :segments))
+        and (:all_regions or journey_events.customer_id in (
+            select customer_id from customers where not :all_regions and region in :regions))
 ),
 
 journeys as (

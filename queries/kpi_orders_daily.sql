@@ -20,13 +20,14 @@ orders_in_range as (
         orders.delivered_at,
         coalesce(returns_per_order.returns_count, 0) as returns_count
     from orders
-    left join customers on customers.customer_id = orders.customer_id
     left join returns_per_order on returns_per_order.order_id = orders.order_id
     where orders.ordered_at >= :start_ts
         and orders.ordered_at < :end_ts
         and coalesce(orders.status, 'placed') <> 'cancelled'
-        and (:all_segments or customers.segment in :segments)
-        and (:all_regions or customers.region in :regions)
+        and (:all_segments or orders.customer_id in (
+            select customer_id from customers where not :all_segments and segment in :segments))
+        and (:all_regions or orders.customer_id in (
+            select customer_id from customers where not :all_regions and region in :regions))
 ),
 
 final as (

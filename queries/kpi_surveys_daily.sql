@@ -11,14 +11,15 @@ answers as (
         surveys.nps,
         surveys.ces
     from surveys
-    left join customers on customers.customer_id = surveys.customer_id
     left join interactions on interactions.interaction_id = surveys.interaction_id
     left join agents on agents.agent_id = interactions.agent_id
     where surveys.answered_at >= :start_ts
         and surveys.answered_at < :end_ts
         and (:all_channels or interactions.channel in :channels)
-        and (:all_segments or customers.segment in :segments)
-        and (:all_regions or customers.region in :regions)
+        and (:all_segments or surveys.customer_id in (
+            select customer_id from customers where not :all_segments and segment in :segments))
+        and (:all_regions or surveys.customer_id in (
+            select customer_id from customers where not :all_regions and region in :regions))
         and (:all_teams or agents.team in :teams)
 ),
 

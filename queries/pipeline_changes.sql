@@ -13,12 +13,13 @@ opportunities_in_week as (
         opportunities.status,
         opportunities.expected_close_date
     from opportunities
-    left join customers on customers.customer_id = opportunities.customer_id
     left join agents on agents.agent_id = opportunities.owner_id
     where opportunities.created_at < :end_ts
         and (opportunities.closed_at is null or opportunities.closed_at >= :start_ts)
-        and (:all_segments or customers.segment in :segments)
-        and (:all_regions or customers.region in :regions)
+        and (:all_segments or opportunities.customer_id in (
+            select customer_id from customers where not :all_segments and segment in :segments))
+        and (:all_regions or opportunities.customer_id in (
+            select customer_id from customers where not :all_regions and region in :regions))
         and (:all_teams or agents.team in :teams)
 ),
 

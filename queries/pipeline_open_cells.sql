@@ -35,10 +35,11 @@ open_opportunities as (
     inner join day_instants
         on opportunities.created_at < day_instants.as_of_ts
         and (opportunities.closed_at is null or opportunities.closed_at >= day_instants.as_of_ts)
-    left join customers on customers.customer_id = opportunities.customer_id
     left join agents on agents.agent_id = opportunities.owner_id
-    where (:all_segments or customers.segment in :segments)
-        and (:all_regions or customers.region in :regions)
+    where (:all_segments or opportunities.customer_id in (
+            select customer_id from customers where not :all_segments and segment in :segments))
+        and (:all_regions or opportunities.customer_id in (
+            select customer_id from customers where not :all_regions and region in :regions))
         and (:all_teams or agents.team in :teams)
 ),
 

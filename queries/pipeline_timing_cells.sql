@@ -24,10 +24,11 @@ opportunities_in_scope as (
         opportunities.closed_at,
         opportunities.status
     from opportunities
-    left join customers on customers.customer_id = opportunities.customer_id
     left join agents on agents.agent_id = opportunities.owner_id
-    where (:all_segments or customers.segment in :segments)
-        and (:all_regions or customers.region in :regions)
+    where (:all_segments or opportunities.customer_id in (
+            select customer_id from customers where not :all_segments and segment in :segments))
+        and (:all_regions or opportunities.customer_id in (
+            select customer_id from customers where not :all_regions and region in :regions))
         and (:all_teams or agents.team in :teams)
 ),
 

@@ -13,13 +13,14 @@ won_opportunities as (
         opportunities.amount,
         cast(date_trunc('month', (opportunities.closed_at at time zone 'UTC') at time zone :tz) as date) as close_month
     from opportunities
-    left join customers on customers.customer_id = opportunities.customer_id
     left join agents on agents.agent_id = opportunities.owner_id
     where opportunities.status = 'won'
         and opportunities.closed_at >= :start_ts
         and opportunities.closed_at < :end_ts
-        and (:all_segments or customers.segment in :segments)
-        and (:all_regions or customers.region in :regions)
+        and (:all_segments or opportunities.customer_id in (
+            select customer_id from customers where not :all_segments and segment in :segments))
+        and (:all_regions or opportunities.customer_id in (
+            select customer_id from customers where not :all_regions and region in :regions))
         and (:all_teams or agents.team in :teams)
 ),
 

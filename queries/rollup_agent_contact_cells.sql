@@ -14,10 +14,11 @@ raw_handles as (
         and interactions.started_at < :end_ts
         and (:all_channels or interactions.channel in :channels)
         and (:all_teams or agents.team in :teams)
-        -- customers only when a filter needs them: DuckDB would otherwise hash every customer for nothing
-        and ((:all_segments and :all_regions) or interactions.customer_id in (
-            select customer_id from customers
-            where (:all_segments or segment in :segments) and (:all_regions or region in :regions)))
+        -- the guard inside the subquery lets DuckDB skip reading customers when there is no filter
+        and (:all_segments or interactions.customer_id in (
+            select customer_id from customers where not :all_segments and segment in :segments))
+        and (:all_regions or interactions.customer_id in (
+            select customer_id from customers where not :all_regions and region in :regions))
 ),
 
 -- the median per reason as percentile_cont(0.5) takes it, from counts of each handle time: a hash
