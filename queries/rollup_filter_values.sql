@@ -1,5 +1,5 @@
 -- name: rollup_filter_values
--- grain: one row per filter dimension and known value (filter_values with the channels read from rollup_channel_days)
+-- grain: one row per filter dimension and known value (filter_values with the channels read from rollup_channel_days, segments and regions from rollup_customer_groups)
 -- params: none
 -- returns: dimension, value
 with
@@ -9,11 +9,11 @@ channels as (
 ),
 
 segments as (
-    select distinct 'segment' as dimension, segment as value from customers where segment is not null
+    select distinct 'segment' as dimension, segment as value from rollup_customer_groups where segment is not null
 ),
 
 regions as (
-    select distinct 'region' as dimension, region as value from customers where region is not null
+    select distinct 'region' as dimension, region as value from rollup_customer_groups where region is not null
 ),
 
 teams as (

@@ -9,6 +9,7 @@ from typing import Any
 
 import polars as pl
 import pytest
+import sqlalchemy as sa
 from conftest import frame
 
 from journey import demo, rollups
@@ -21,6 +22,9 @@ CUTOFF = datetime(2026, 3, 10)  # the first import holds what happened before it
 TIME_COLUMNS = {"interactions": "started_at", "surveys": "answered_at", "journey_events": "occurred_at",
                 "orders": "ordered_at", "returns": "requested_at", "follow_ups": "created_at",
                 "opportunities": "created_at", "opportunity_stages": "entered_at"}
+
+
+BUILT = {rollups.VERSION_KEY: str(rollups.VERSION), rollups.TIME_ZONE_KEY: "UTC"}  # rollups of this version, UTC
 
 
 def split_demo() -> tuple[dict[str, pl.DataFrame], dict[str, pl.DataFrame]]:
@@ -174,7 +178,7 @@ def test_a_stage_entered_at_midnight_counts_from_the_next_day_and_a_tie_goes_to_
 
 
 def test_another_first_stage_reads_the_raw_pipeline_tables() -> None:
-    meta = {rollups.TIME_ZONE_KEY: "UTC", rollups.REPEAT_WINDOW_KEY: "604800.0", rollups.FIRST_STAGE_KEY: "lead"}
+    meta = {**BUILT, rollups.REPEAT_WINDOW_KEY: "604800.0", rollups.FIRST_STAGE_KEY: "lead"}
     view = pipeline_views(Settings(), [])[0]
     assert rollups.choose("pipeline_open_cells", view, meta) == "rollup_pipeline_open_cells"
     assert rollups.choose("pipeline_open_cells", {**view, "first_stage": "prospect"}, meta) == "pipeline_open_cells"
@@ -252,8 +256,24 @@ def test_another_time_zone_or_repeat_window_reads_the_raw_tables_until_the_rollu
         date(2026, 3, 2)]
 
 
+def test_rollups_of_another_version_are_not_read_and_the_next_load_rebuilds_them(store: Store) -> None:
+    settings = Settings()
+    customer = {"customer_id": "c1", "segment": "smb", "region": "north"}
+    store.load({"customers": frame([customer])}, settings)
+    with store.connect() as connection:
+        connection.execute(sa.text("update journey_meta set value = '1' where key = :key"),
+                           {"key": rollups.VERSION_KEY})
+        connection.commit()
+        assert rollups.choose("filter_values", {}, _rollup_meta(connection)) == "filter_values"
+    store.load({"customers": frame([{**customer, "customer_id": "c2", "segment": "mid"}])}, settings)
+    with store.connect() as connection:
+        assert rollups.choose("filter_values", {}, _rollup_meta(connection)) == "rollup_filter_values"
+    values = store.query("filter_values")
+    assert values.filter(pl.col("dimension") == "segment")["value"].to_list() == ["mid", "smb"]
+
+
 def test_a_parameter_the_rollup_query_does_not_bind_sends_the_query_to_the_raw_tables() -> None:
-    meta = {rollups.TIME_ZONE_KEY: "UTC", rollups.REPEAT_WINDOW_KEY: "604800.0", rollups.MIXED_JOURNEYS_KEY: "0"}
+    meta = {**BUILT, rollups.REPEAT_WINDOW_KEY: "604800.0", rollups.MIXED_JOURNEYS_KEY: "0"}
     view = params(Settings(), END)
     assert rollups.choose("kpi_contacts_daily", view, meta) == "rollup_kpi_contacts_daily"
     rollups.parameters.cache_clear()
@@ -273,7 +293,7 @@ def test_a_parameter_the_rollup_query_does_not_bind_sends_the_query_to_the_raw_t
 @pytest.mark.parametrize("mixed, expected", [("0", "rollup_kpi_journeys_daily"), ("2", "kpi_journeys_daily")])
 def test_a_segment_filter_reads_journey_rollups_only_while_no_journey_spans_segments(mixed: str,
                                                                                      expected: str) -> None:
-    meta = {rollups.TIME_ZONE_KEY: "UTC", rollups.REPEAT_WINDOW_KEY: "604800.0", rollups.MIXED_JOURNEYS_KEY: mixed}
+    meta = {**BUILT, rollups.REPEAT_WINDOW_KEY: "604800.0", rollups.MIXED_JOURNEYS_KEY: mixed}
     view = {**params(Settings(), END), "all_segments": False, "segments": ["smb"]}
     assert rollups.choose("kpi_journeys_daily", view, meta) == expected
     assert rollups.choose("kpi_journeys_daily", {**view, "all_segments": True}, meta) == "rollup_kpi_journeys_daily"

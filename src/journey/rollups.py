@@ -37,6 +37,8 @@ TIME_ZONE_KEY = "rollup_time_zone"
 REPEAT_WINDOW_KEY = "rollup_repeat_window_sec"
 MIXED_JOURNEYS_KEY = "rollup_mixed_journeys"
 FIRST_STAGE_KEY = "rollup_first_stage"
+VERSION_KEY = "rollup_version"
+VERSION = 2  # the set of rollups this code keeps: a store built by another version is rebuilt at its next load
 
 # rollup table -> build query; in rebuild order (journey days read rollup_journeys)
 BUILDS = {
@@ -51,6 +53,7 @@ BUILDS = {
     "rollup_rating_products": "rollup_build_rating_products",
     "rollup_order_days": "rollup_build_order_days",
     "rollup_opportunity_spells": "rollup_build_opportunity_spells",
+    "rollup_customer_groups": "rollup_build_customer_groups",
 }
 # touched set -> the day rollups rebuilt from it
 DAY_ROLLUPS = {
@@ -80,7 +83,8 @@ def rollups_of(table: str) -> tuple[str, ...]:
     families = FAMILIES.get(table, ())
     return (*(("rollup_journeys",) if "journey" in families else ()),
             *(name for family in families for name in DAY_ROLLUPS[family]),
-            *(("rollup_opportunity_spells",) if table in OPPORTUNITY_TABLES else ()))
+            *(("rollup_opportunity_spells",) if table in OPPORTUNITY_TABLES else ()),
+            *(("rollup_customer_groups",) if table == "customers" else ()))
 
 
 def local_day(column: str) -> str:
@@ -115,8 +119,10 @@ class Maintenance:
     def current(self) -> bool:
         """Whether the stored rollups were built with these settings (else they need a full rebuild)."""
         rows = dict(self.run("select key, value from journey_meta where key in "
-                             f"('{TIME_ZONE_KEY}', '{REPEAT_WINDOW_KEY}', '{FIRST_STAGE_KEY}')").fetchall())
-        return (rows.get(TIME_ZONE_KEY) == self.time_zone
+                             f"('{TIME_ZONE_KEY}', '{REPEAT_WINDOW_KEY}', '{FIRST_STAGE_KEY}', '{VERSION_KEY}')")
+                    .fetchall())
+        return (rows.get(VERSION_KEY) == str(VERSION)
+                and rows.get(TIME_ZONE_KEY) == self.time_zone
                 and rows.get(FIRST_STAGE_KEY) == self.first_stage
                 and rows.get(REPEAT_WINDOW_KEY) is not None
                 and float(rows[REPEAT_WINDOW_KEY]) == float(self.repeat_window_sec))
@@ -193,12 +199,19 @@ class Maintenance:
             self._rebuild_days(f"touched_{family}_days", DAY_ROLLUPS[family])
         if table in OPPORTUNITY_TABLES:
             self._opportunities()
+        if table == "customers":
+            self._customer_groups()
         self._table_stats(table)
 
     def _opportunities(self) -> None:
         self.sql("delete from rollup_opportunity_spells where opportunity_id in "
                  "(select opportunity_id from touched_opportunities)")
         self._insert("rollup_opportunity_spells")
+
+    def _customer_groups(self) -> None:
+        """Whole: one pass over customers per customer load, a few hundred rows."""
+        self.sql("delete from rollup_customer_groups")
+        self._insert("rollup_customer_groups")
 
     def _journeys(self) -> None:
         touched = "journey_id in (select journey_id from touched_journeys)"
@@ -222,9 +235,9 @@ class Maintenance:
     def _insert(self, table: str) -> None:
         keys = schema.ROLLUPS[table].c.keys()
         # in time order: a range of days then reads adjacent pages, not one row from each
-        order = "day" if "day" in keys else "created_at"
+        order = next((f" order by {key}" for key in ("day", "created_at") if key in keys), "")
         self.sql(f"insert into {table} ({', '.join(keys)}) select {', '.join(keys)} "
-                 f"from ({build_text(BUILDS[table])}) as built order by {order}")
+                 f"from ({build_text(BUILDS[table])}) as built{order}")
 
     def _table_stats(self, table: str) -> None:
         newest = f"max({NEWEST[table]})" if table in NEWEST else "cast(null as timestamp)"
@@ -249,9 +262,10 @@ class Maintenance:
             self._rebuild_days(f"touched_{family}_days", tables)
         self.sql("insert into touched_opportunities select opportunity_id from opportunities")
         self._opportunities()
+        self._customer_groups()
         for spec in schema.SPECS:
             self._table_stats(spec.name)
-        self._meta({REPEAT_WINDOW_KEY: repr(float(self.repeat_window_sec))})
+        self._meta({REPEAT_WINDOW_KEY: repr(float(self.repeat_window_sec)), VERSION_KEY: str(VERSION)})
         for key, param in ((TIME_ZONE_KEY, "tz"), (FIRST_STAGE_KEY, "first_stage")):
             self.sql(f"delete from journey_meta where key = '{key}'")
             self.sql(f"insert into journey_meta (key, value) values ('{key}', :{param})")
@@ -308,7 +322,8 @@ INSTANTS = ("start_ts", "end_ts", "split_ts")
 def choose(name: str, params: Mapping[str, Any], meta: Mapping[str, str]) -> str:
     """The query to run for `name`: its rollup query when that gives exactly the raw query's answer."""
     route = ROUTES.get(name)
-    if route is None or TIME_ZONE_KEY not in meta or REPEAT_WINDOW_KEY not in meta:
+    if route is None or meta.get(VERSION_KEY) != str(VERSION) or TIME_ZONE_KEY not in meta \
+            or REPEAT_WINDOW_KEY not in meta:
         return name
     raw = parameters(name)
     settled = {*CHECKED, *route.needs, *(flag.removeprefix("all_") for flag in route.needs)}

@@ -280,4 +280,8 @@ ROLLUPS["rollup_opportunity_spells"] = sa.Table(
     sa.Column("expected_close_date", sa.Date()),
     sa.Column("first_in_stage", sa.Boolean()),  # the deal's first spell in this stage
 )
+ROLLUPS["rollup_customer_groups"] = sa.Table(  # the segment and region filters' values, without reading customers
+    "rollup_customer_groups", metadata,
+    sa.Column("segment", sa.String()), sa.Column("region", sa.String()), sa.Column("customers_count", sa.BigInteger()),
+)
 _postgres_index("rollup_opportunity_spells_opportunity", ROLLUPS["rollup_opportunity_spells"], "opportunity_id")
