@@ -381,7 +381,7 @@ def test_a_forecast_without_its_backtest_is_the_same_forecast(store: Store, sett
     _seed(store)
     _timing_seed(store)
     full = pipeline.forecasts(store.query, as_of, Filters(as_of, as_of), settings)
-    alone = pipeline.forecasts(store.query, as_of, Filters(as_of, as_of), settings, backtest=False)
+    alone = pipeline.forecasts(store.query, as_of, Filters(as_of, as_of), settings, with_backtest=False)
     assert full.backtest.height == settings.backtest_months and alone.backtest.height == 0
     for name in pipeline.METHODS:
         assert full.method(name)["forecast"].sum() > 0

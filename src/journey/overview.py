@@ -69,7 +69,8 @@ def forecast_tile(query: Query, as_of: date, flt: Filters, settings: Settings) -
     """The as-of month's forecast by the preferred method (`pipeline.preferred_forecast`) against quota."""
     best = pipeline.preferred_forecast(query, as_of, flt, settings)
     month = best.months.row(0, named=True)
-    earlier = pipeline.forecasts(query, as_of - timedelta(days=7), flt, settings, backtest=False).method(best.method)
+    week_ago = pipeline.forecasts(query, as_of - timedelta(days=7), flt, settings, with_backtest=False)
+    earlier = week_ago.method(best.method)
     # a week earlier the month was the as-of month or the one after it: always within that horizon
     before = earlier.filter(pl.col("period") == month["period"])["forecast"]
     return ForecastTile(as_of, month["period"], best.method, month["forecast"], month["forecast_low"],

@@ -137,14 +137,14 @@ def both_methods(open_cells: pl.DataFrame, won: pl.DataFrame, stages: pl.DataFra
     return weighted, forecast.timing_forecast(open_cells, won, rates, day, weighted, keys)
 
 
-def forecasts(query: Query, as_of: date, flt: Filters, settings: Settings, backtest: bool = True) -> Forecasts:
+def forecasts(query: Query, as_of: date, flt: Filters, settings: Settings, with_backtest: bool = True) -> Forecasts:
     """Everything the forecast sections and `journey pipeline` show, as of the start of `as_of`; without the
-    backtest (no months in it) when `backtest` is false."""
-    months = forecast.backtest_months(as_of, settings.backtest_months) if backtest else []
+    backtest (no months in it) when `with_backtest` is false."""
+    months = forecast.backtest_months(as_of, settings.backtest_months) if with_backtest else []
     first = months[0] if months else forecast.month_start(as_of)
     window = {"start_ts": instant(first, settings), "end_ts": instant(as_of, settings)}
     won = run(query, "pipeline_won_monthly", **{**scope(flt, settings), **window})
-    cells = timing_cells(query, as_of, flt, settings, backtest)
+    cells = timing_cells(query, as_of, flt, settings, with_backtest)
     by_day = states(query, as_of, len(months), flt, settings)
     rows = []
     for month in months:
