@@ -148,13 +148,12 @@ def weekly_review(query: Query, settings: Settings) -> None:
 
 def customers_page(query: Query, settings: Settings) -> None:
     flt = frame(query, settings)
-    cells = customers.value_cells(query, flt, settings)
+    report = customers.value_report(query, flt, settings, "most_valuable")  # cells, scatter and list: one query
+    cells = report.cells
     value = customers.value_summary(cells)
     if value["customers"]:
         customers.pareto_curve(cells)
-        customers.scatter_points(query, flt, settings, value["customers"])
         customers.group_tiles(value)
-        customers.customer_list(query, flt, settings, "most_valuable")
         for dimension in ("segment", "region"):
             customers.groups_by(cells, dimension)
     customers.survey_weekly(query, flt, settings)

@@ -8,7 +8,10 @@ from journey import customers, definitions, ui
 
 flt = ui.filters()
 settings = ui.settings()
-cells = customers.value_cells(ui.query, flt, settings)
+# one query gives the cells, the scatter and the list chosen below (its choice is known before it is drawn)
+report_group = st.session_state.get("customers_group") or "most_valuable"
+report = customers.value_report(ui.query, flt, settings, report_group)
+cells = report.cells
 value = customers.value_summary(cells)
 costs = ", ".join(f"{channel} {cost:g}" for channel, cost in settings.cost_per_contact.items())
 
@@ -52,7 +55,7 @@ def value_section() -> None:
               f"{ui.format_value('pareto_share', value['pareto_share'])} of customers bring 80% of it; the curve "
               "falls at the end where customers cost more than they bring.")
     with right:
-        points = customers.scatter_points(ui.query, flt, settings, value["customers"])
+        points = report.points
         chart(px.scatter(points, x="revenue", y="cost_to_serve", color="group", hover_name="customer_id",
                          hover_data=["name", "segment", "margin", "groups"], color_discrete_map=customers.GROUP_COLORS),
               f"Each dot a customer{' (an even sample by margin rank)' if points.height < value['customers'] else ''}"
@@ -62,7 +65,7 @@ def value_section() -> None:
                       help=definitions.HELP[f"{group}_count"])
     group = st.segmented_control("List", list(customers.GROUP_LABELS), default="most_valuable", required=True,
                                  key="customers_group", format_func=customers.GROUP_LABELS.get) or "most_valuable"
-    listed = customers.customer_list(ui.query, flt, settings, group)
+    listed = report.listed if group == report_group else customers.customer_list(ui.query, flt, settings, group)
     ui.table(listed.rows, f"customers_{group}", key="customers_list")
     ui.caption(f"{listed.rows.height:,} of {listed.total:,} customers. Growth: revenue in the 6 months up to "
                f"{flt.end:%d %b %Y} minus the 6 months before; fastest growing = the top 20% by growth, growth > 0.")

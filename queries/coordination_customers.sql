@@ -4,21 +4,23 @@
 -- returns: customer_id, name, segment, region, uncoordinated_count, last_date (the newest such day), customers_count (customers with one in all)
 with
 
+-- `not :all_...` empties a filter's subquery when the filter is off (DuckDB then skips its join)
 outbound as (
     select distinct
         interactions.customer_id,
         cast((interactions.started_at at time zone 'UTC') at time zone :tz as date) as contact_date,
         coalesce(interactions.department, 'service') as department
     from interactions
-    left join customers on customers.customer_id = interactions.customer_id
-    left join agents on agents.agent_id = interactions.agent_id
     where interactions.direction = 'outbound'
         and interactions.started_at >= :start_ts
         and interactions.started_at < :end_ts
         and (:all_channels or interactions.channel in :channels)
-        and (:all_segments or customers.segment in :segments)
-        and (:all_regions or customers.region in :regions)
-        and (:all_teams or agents.team in :teams)
+        and (:all_segments or interactions.customer_id in (
+            select customer_id from customers where not :all_segments and segment in :segments))
+        and (:all_regions or interactions.customer_id in (
+            select customer_id from customers where not :all_regions and region in :regions))
+        and (:all_teams or interactions.agent_id in (
+            select agent_id from agents where not :all_teams and team in :teams))
 ),
 
 uncoordinated as (
@@ -39,19 +41,29 @@ per_customer as (
     group by customer_id
 ),
 
+listed as (
+    select
+        customer_id,
+        uncoordinated_count,
+        last_date,
+        count(*) over () as customers_count
+    from per_customer
+    order by uncoordinated_count desc, last_date desc, customer_id
+    limit :limit
+),
+
 final as (
     select
-        per_customer.customer_id,
+        listed.customer_id,
         customers.name,
         customers.segment,
         customers.region,
-        per_customer.uncoordinated_count,
-        per_customer.last_date,
-        count(*) over () as customers_count
-    from per_customer
-    left join customers on customers.customer_id = per_customer.customer_id
+        listed.uncoordinated_count,
+        listed.last_date,
+        listed.customers_count
+    from listed
+    left join customers on customers.customer_id = listed.customer_id
 )
 
 select * from final
 order by uncoordinated_count desc, last_date desc, customer_id
-limit :limit

@@ -4,21 +4,23 @@
 -- returns: department_a, department_b, days_count (customer days on which both did)
 with
 
+-- `not :all_...` empties a filter's subquery when the filter is off (DuckDB then skips its join)
 outbound as (
     select distinct
         interactions.customer_id,
         cast((interactions.started_at at time zone 'UTC') at time zone :tz as date) as contact_date,
         coalesce(interactions.department, 'service') as department
     from interactions
-    left join customers on customers.customer_id = interactions.customer_id
-    left join agents on agents.agent_id = interactions.agent_id
     where interactions.direction = 'outbound'
         and interactions.started_at >= :start_ts
         and interactions.started_at < :end_ts
         and (:all_channels or interactions.channel in :channels)
-        and (:all_segments or customers.segment in :segments)
-        and (:all_regions or customers.region in :regions)
-        and (:all_teams or agents.team in :teams)
+        and (:all_segments or interactions.customer_id in (
+            select customer_id from customers where not :all_segments and segment in :segments))
+        and (:all_regions or interactions.customer_id in (
+            select customer_id from customers where not :all_regions and region in :regions))
+        and (:all_teams or interactions.agent_id in (
+            select agent_id from agents where not :all_teams and team in :teams))
 ),
 
 counted as (

@@ -4,20 +4,22 @@
 -- returns: contacts_per_customer, customers_count
 with
 
+-- `not :all_...` empties a filter's subquery when the filter is off (DuckDB then skips its join)
 requests as (
     select
         interactions.customer_id,
         count(*) as contacts_per_customer
     from interactions
-    left join customers on customers.customer_id = interactions.customer_id
-    left join agents on agents.agent_id = interactions.agent_id
-    where coalesce(interactions.direction, 'inbound') = 'inbound'
+    where (interactions.direction = 'inbound' or interactions.direction is null)
         and interactions.started_at >= :start_ts
         and interactions.started_at < :end_ts
         and (:all_channels or interactions.channel in :channels)
-        and (:all_segments or customers.segment in :segments)
-        and (:all_regions or customers.region in :regions)
-        and (:all_teams or agents.team in :teams)
+        and (:all_segments or interactions.customer_id in (
+            select customer_id from customers where not :all_segments and segment in :segments))
+        and (:all_regions or interactions.customer_id in (
+            select customer_id from customers where not :all_regions and region in :regions))
+        and (:all_teams or interactions.agent_id in (
+            select agent_id from agents where not :all_teams and team in :teams))
     group by interactions.customer_id
 ),
 

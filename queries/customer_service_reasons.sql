@@ -4,6 +4,7 @@
 -- returns: reason, contacts_count, customers_count, repeat_count (followed by a contact of the same customer and reason within the repeat window, whole store looked at), escalated_count, escalation_known_count
 with
 
+-- `not :all_...` empties a filter's subquery when the filter is off (DuckDB then skips its join)
 requests as (
     select
         interactions.reason,
@@ -11,26 +12,40 @@ requests as (
         coalesce(interactions.next_contact_gap_sec <= :repeat_window_sec, false) as is_repeat,
         interactions.escalated
     from interactions
-    left join customers on customers.customer_id = interactions.customer_id
-    left join agents on agents.agent_id = interactions.agent_id
-    where coalesce(interactions.direction, 'inbound') = 'inbound'
+    where (interactions.direction = 'inbound' or interactions.direction is null)
         and interactions.started_at >= :start_ts
         and interactions.started_at < :end_ts
         and (:all_channels or interactions.channel in :channels)
-        and (:all_segments or customers.segment in :segments)
-        and (:all_regions or customers.region in :regions)
-        and (:all_teams or agents.team in :teams)
+        and (:all_segments or interactions.customer_id in (
+            select customer_id from customers where not :all_segments and segment in :segments))
+        and (:all_regions or interactions.customer_id in (
+            select customer_id from customers where not :all_regions and region in :regions))
+        and (:all_teams or interactions.agent_id in (
+            select agent_id from agents where not :all_teams and team in :teams))
+),
+
+-- per reason and customer first: counting each reason's customers is then a plain count (no distinct)
+reason_customers as (
+    select
+        reason,
+        customer_id,
+        count(*) as contacts_count,
+        count(*) filter (where is_repeat) as repeat_count,
+        count(*) filter (where escalated) as escalated_count,
+        count(escalated) as escalation_known_count
+    from requests
+    group by reason, customer_id
 ),
 
 final as (
     select
         reason,
-        count(*) as contacts_count,
-        count(distinct customer_id) as customers_count,
-        count(*) filter (where is_repeat) as repeat_count,
-        count(*) filter (where escalated) as escalated_count,
-        count(escalated) as escalation_known_count
-    from requests
+        cast(sum(contacts_count) as bigint) as contacts_count,
+        count(customer_id) as customers_count,
+        cast(sum(repeat_count) as bigint) as repeat_count,
+        cast(sum(escalated_count) as bigint) as escalated_count,
+        cast(sum(escalation_known_count) as bigint) as escalation_known_count
+    from reason_customers
     group by reason
 )
 

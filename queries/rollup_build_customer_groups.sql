@@ -8,3 +8,5 @@ select
     count(*) as customers_count
 from customers
 group by segment, region
+
+order by segment, region

@@ -4,37 +4,34 @@
 -- returns: customer_id, name, segment, region, surveys_count, first_answered_at, last_answered_at, lowest_nps, churn_intent_count, last_comment, customers_count (customers in all)
 with
 
+-- the survey's contact only for the channel and team filters (joined: a few surveys, looked up by key);
+-- `not :all_...` empties a filter's subquery when the filter is off (DuckDB then skips its join)
 at_risk as (
     select
         surveys.survey_id,
         surveys.customer_id,
-        customers.name,
-        customers.segment,
-        customers.region,
         surveys.answered_at,
         surveys.nps,
         coalesce(surveys.churn_intent, false) as churn_intent,
         surveys.comment
     from surveys
-    left join customers on customers.customer_id = surveys.customer_id
     left join interactions on interactions.interaction_id = surveys.interaction_id
-    left join agents on agents.agent_id = interactions.agent_id
     where surveys.answered_at >= :start_ts
         and surveys.answered_at < :end_ts
         and (surveys.nps <= 6 or surveys.churn_intent)
         and (:all_channels or interactions.channel in :channels)
-        and (:all_segments or customers.segment in :segments)
-        and (:all_regions or customers.region in :regions)
-        and (:all_teams or agents.team in :teams)
+        and (:all_teams or interactions.agent_id in (
+            select agent_id from agents where not :all_teams and team in :teams))
+        and (:all_segments or surveys.customer_id in (
+            select customer_id from customers where not :all_segments and segment in :segments))
+        and (:all_regions or surveys.customer_id in (
+            select customer_id from customers where not :all_regions and region in :regions))
 ),
 
 unanswered as (
     select
         at_risk.survey_id,
         at_risk.customer_id,
-        at_risk.name,
-        at_risk.segment,
-        at_risk.region,
         at_risk.answered_at,
         at_risk.nps,
         at_risk.churn_intent,
@@ -50,21 +47,9 @@ unanswered as (
     )
 ),
 
-latest_comment as (
-    select
-        customer_id,
-        comment,
-        row_number() over (partition by customer_id order by answered_at desc, survey_id desc) as recency
-    from unanswered
-    where comment is not null and comment <> ''
-),
-
 per_customer as (
     select
         customer_id,
-        min(name) as name,
-        min(segment) as segment,
-        min(region) as region,
         count(*) as surveys_count,
         min(answered_at) as first_answered_at,
         max(answered_at) as last_answered_at,
@@ -74,25 +59,48 @@ per_customer as (
     group by customer_id
 ),
 
-final as (
+listed as (
     select
-        per_customer.customer_id,
-        per_customer.name,
-        per_customer.segment,
-        per_customer.region,
-        per_customer.surveys_count,
-        per_customer.first_answered_at,
-        per_customer.last_answered_at,
-        per_customer.lowest_nps,
-        per_customer.churn_intent_count,
-        latest_comment.comment as last_comment,
+        customer_id,
+        surveys_count,
+        first_answered_at,
+        last_answered_at,
+        lowest_nps,
+        churn_intent_count,
         count(*) over () as customers_count
     from per_customer
+    order by first_answered_at, customer_id
+    limit :limit
+),
+
+latest_comment as (
+    select
+        customer_id,
+        comment,
+        row_number() over (partition by customer_id order by answered_at desc, survey_id desc) as recency
+    from unanswered
+    where comment is not null and comment <> ''
+),
+
+final as (
+    select
+        listed.customer_id,
+        customers.name,
+        customers.segment,
+        customers.region,
+        listed.surveys_count,
+        listed.first_answered_at,
+        listed.last_answered_at,
+        listed.lowest_nps,
+        listed.churn_intent_count,
+        latest_comment.comment as last_comment,
+        listed.customers_count
+    from listed
+    left join customers on customers.customer_id = listed.customer_id
     left join latest_comment
-        on latest_comment.customer_id = per_customer.customer_id
+        on latest_comment.customer_id = listed.customer_id
         and latest_comment.recency = 1
 )
 
 select * from final
 order by first_answered_at, customer_id
-limit :limit

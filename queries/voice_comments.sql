@@ -4,23 +4,20 @@
 -- returns: answered_at, survey_id, customer_id, name, segment, region, nps, csat, ces, churn_intent, comment, matches_count (matching surveys in all)
 with
 
+-- the survey's contact only for the channel and team filters (joined: a few surveys, looked up by key);
+-- `not :all_...` empties a filter's subquery when the filter is off (DuckDB then skips its join)
 answers as (
     select
         surveys.answered_at,
         surveys.survey_id,
         surveys.customer_id,
-        customers.name,
-        customers.segment,
-        customers.region,
         surveys.nps,
         surveys.csat,
         surveys.ces,
         surveys.churn_intent,
         surveys.comment
     from surveys
-    left join customers on customers.customer_id = surveys.customer_id
     left join interactions on interactions.interaction_id = surveys.interaction_id
-    left join agents on agents.agent_id = interactions.agent_id
     where surveys.answered_at >= :start_ts
         and surveys.answered_at < :end_ts
         and (surveys.nps <= 6 or surveys.churn_intent)
@@ -28,19 +25,19 @@ answers as (
         and surveys.comment <> ''
         and lower(surveys.comment) like :pattern escape '!'
         and (:all_channels or interactions.channel in :channels)
-        and (:all_segments or customers.segment in :segments)
-        and (:all_regions or customers.region in :regions)
-        and (:all_teams or agents.team in :teams)
+        and (:all_teams or interactions.agent_id in (
+            select agent_id from agents where not :all_teams and team in :teams))
+        and (:all_segments or surveys.customer_id in (
+            select customer_id from customers where not :all_segments and segment in :segments))
+        and (:all_regions or surveys.customer_id in (
+            select customer_id from customers where not :all_regions and region in :regions))
 ),
 
-final as (
+listed as (
     select
         answered_at,
         survey_id,
         customer_id,
-        name,
-        segment,
-        region,
         nps,
         csat,
         ces,
@@ -48,8 +45,27 @@ final as (
         comment,
         count(*) over () as matches_count
     from answers
+    order by answered_at desc, survey_id
+    limit :limit
+),
+
+final as (
+    select
+        listed.answered_at,
+        listed.survey_id,
+        listed.customer_id,
+        customers.name,
+        customers.segment,
+        customers.region,
+        listed.nps,
+        listed.csat,
+        listed.ces,
+        listed.churn_intent,
+        listed.comment,
+        listed.matches_count
+    from listed
+    left join customers on customers.customer_id = listed.customer_id
 )
 
 select * from final
 order by answered_at desc, survey_id
-limit :limit

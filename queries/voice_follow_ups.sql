@@ -4,34 +4,37 @@
 -- returns: agent_id, name, team, open_follow_ups_count, due_count (due at or after :as_of_ts), overdue_count (due before it), oldest_due_at (of the overdue ones)
 with
 
-open_follow_ups as (
-    select
-        follow_ups.agent_id,
-        agents.name,
-        agents.team,
-        follow_ups.due_at
-    from follow_ups
-    left join customers on customers.customer_id = follow_ups.customer_id
-    left join agents on agents.agent_id = follow_ups.agent_id
-    where follow_ups.created_at < :as_of_ts
-        and (follow_ups.completed_at is null or follow_ups.completed_at >= :as_of_ts)
-        and (:all_segments or customers.segment in :segments)
-        and (:all_regions or customers.region in :regions)
-        and (:all_teams or agents.team in :teams)
-        and (:all_agents_visible or follow_ups.agent_id in :visible_agents)
-),
-
-final as (
+-- `not :all_...` empties a filter's subquery when the filter is off (DuckDB then skips its join)
+per_agent as (
     select
         agent_id,
-        min(name) as name,
-        min(team) as team,
         count(*) as open_follow_ups_count,
         count(*) filter (where due_at >= :as_of_ts) as due_count,
         count(*) filter (where due_at < :as_of_ts) as overdue_count,
         min(due_at) filter (where due_at < :as_of_ts) as oldest_due_at
-    from open_follow_ups
+    from follow_ups
+    where created_at < :as_of_ts
+        and (completed_at is null or completed_at >= :as_of_ts)
+        and (:all_segments or customer_id in (
+            select customer_id from customers where not :all_segments and segment in :segments))
+        and (:all_regions or customer_id in (
+            select customer_id from customers where not :all_regions and region in :regions))
+        and (:all_agents_visible or agent_id in :visible_agents)
     group by agent_id
+),
+
+final as (
+    select
+        per_agent.agent_id,
+        agents.name,
+        agents.team,
+        per_agent.open_follow_ups_count,
+        per_agent.due_count,
+        per_agent.overdue_count,
+        per_agent.oldest_due_at
+    from per_agent
+    left join agents on agents.agent_id = per_agent.agent_id
+    where :all_teams or agents.team in :teams
 )
 
 select * from final

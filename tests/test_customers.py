@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 
+import polars as pl
 import pytest
 from conftest import frame
 
@@ -161,6 +162,41 @@ def test_value_on_an_empty_store_is_zero_and_missing(store: Store, settings: Set
     assert customers.customer_list(store.query, MARCH, settings, "most_valuable").total == 0
 
 
+def test_value_report_ranks_once_for_the_cells_the_scatter_and_the_list(store: Store, settings: Settings) -> None:
+    seed_value(store)
+    names: list[str] = []
+
+    def counting(name: str, **params: object) -> pl.DataFrame:
+        names.append(name)
+        return store.query(name, **params)
+
+    report = customers.value_report(counting, MARCH, settings, "below_marginal_cost")
+    assert names == ["customer_value"]
+    assert report.cells.equals(customers.value_cells(store.query, MARCH, settings))
+    # 4 customers, fewer than SCATTER_POINTS: every one, by margin
+    assert report.points.select("customer_id", "group").rows() == [
+        ("c4", "most valuable"), ("c1", "other"), ("c2", "other"), ("c3", "below marginal cost")]
+    assert (report.listed.total, report.listed.rows.select("customer_id", "margin", "groups").rows()) == (
+        1, [("c3", -15.5, "below marginal cost")])
+
+
+def test_customer_lists_of_each_group_in_its_order(store: Store, settings: Settings) -> None:
+    seed_value(store)
+
+    def ids(group: str, **chosen: tuple[str, ...]) -> tuple[int, list[str]]:
+        listed = customers.customer_list(store.query, Filters(MARCH.start, MARCH.end, **chosen), settings, group)
+        return listed.total, listed.rows["customer_id"].to_list()
+
+    # contacts: c1 3, c2 3 (tie: by id), c3 2; c4 had none
+    assert ids("most_contacts") == (3, ["c1", "c2", "c3"])
+    assert ids("most_valuable") == (1, ["c4"]) and ids("below_marginal_cost") == (1, ["c3"])
+    assert ids("all", region=("north",)) == (2, ["c1", "c3"])
+    # team t1 serves only i1: c1's cost 6, c2 and c3 keep no contact (c3, without an order, drops out)
+    assert ids("most_contacts", team=("t1",)) == (1, ["c1"])
+    assert ids("all", team=("t1",)) == (3, ["c4", "c1", "c2"])
+    assert customers.customer_list(store.query, MARCH, settings, "all", limit=2).rows.height == 2
+
+
 def test_months_before_keeps_the_day_or_takes_the_month_end() -> None:
     assert customers.months_before(date(2026, 4, 1), 6) == date(2025, 10, 1)
     assert customers.months_before(date(2026, 8, 31), 6) == date(2026, 2, 28)
@@ -208,6 +244,31 @@ def test_coordination_in_utc_splits_the_same_contacts_over_two_days(store: Store
     assert customers.coordination_summary(daily) == {
         "customer_days_outbound": 4, "uncoordinated_days": 0, "coordination_rate": 0.0}
     assert customers.department_pairs(store.query, MARCH, settings).height == 0
+
+
+def test_coordination_filters_by_segment_channel_and_team(store: Store) -> None:
+    seed_coordination(store)
+    store.load({"customers": frame([{"customer_id": "c1", "name": "Ann", "segment": "smb", "region": "west"}])})
+    new_york = Settings(time_zone="America/New_York")
+
+    def views(**chosen: tuple[str, ...]) -> tuple[dict[str, object], int, list[tuple[object, ...]]]:
+        flt = Filters(MARCH.start, MARCH.end, **chosen)
+        days = customers.uncoordinated_days(store.query, flt, new_york)
+        return (customers.coordination_summary(customers.coordination_daily(store.query, flt, new_york)),
+                customers.uncoordinated_customers(store.query, flt, new_york).total,
+                days.rows.select("customer_id", "name", "segment", "region", "contacts_count").rows())
+
+    # c1 alone: its 9 March (local) with sales and marketing
+    assert views(segment=("smb",)) == (
+        {"customer_days_outbound": 1, "uncoordinated_days": 1, "coordination_rate": 1.0}, 1,
+        [("c1", "Ann", "smb", "west", 2)])
+    assert views(region=("west",)) == views(segment=("smb",))
+    assert views(segment=("consumer",))[0]["customer_days_outbound"] == 0
+    # voice only: c1's marketing e-mail goes, its day keeps one department
+    assert views(channel=("voice",)) == (
+        {"customer_days_outbound": 3, "uncoordinated_days": 0, "coordination_rate": 0.0}, 0, [])
+    # no contact has an agent: a team keeps none
+    assert views(team=("t1",))[0]["customer_days_outbound"] == 0
 
 
 def test_coordination_weekly_sums_days_into_monday_weeks(store: Store) -> None:
@@ -286,6 +347,34 @@ def test_comments_are_detractors_and_churn_intent_searched_literally(store: Stor
     assert customers.comments(store.query, MARCH, settings, "").total == 3
 
 
+def test_voice_filters_through_the_survey_contact_and_the_customer(store: Store, settings: Settings) -> None:
+    seed_voice(store)
+    # s2 answers a voice contact of agent a1 (team t1); the other surveys have no contact
+    store.load({
+        "interactions": frame([_contact("i1", "c2", "a1", "voice", "inbound", "service", "billing",
+                                        "2026-03-06 09:00:00", n)]),
+        "surveys": frame([{"survey_id": "s2", "customer_id": "c2", "interaction_id": "i1",
+                           "answered_at": "2026-03-06 10:00:00", "csat": 4, "nps": 8, "churn_intent": True,
+                           "comment": "Thinking of LEAVING"}]),
+    })
+
+    def voice(**chosen: tuple[str, ...]) -> tuple[list[str], list[str]]:
+        flt = Filters(MARCH.start, MARCH.end, **chosen)
+        return (customers.comments(store.query, flt, settings).rows["survey_id"].to_list(),
+                customers.at_risk(store.query, flt, settings).rows["customer_id"].to_list())
+
+    assert voice() == (["s7", "s2", "s1"], ["c2", "c3"])
+    assert voice(segment=("consumer",)) == voice()
+    assert voice(channel=("voice",)) == (["s2"], ["c2"]) == voice(team=("t1",))
+    assert voice(channel=("email",)) == ([], []) == voice(team=("t2",)) == voice(region=("north",))
+    # follow-ups: segment through the customer, team through the follow-up's agent
+    now = datetime(2026, 11, 1)
+    assert customers.follow_ups(store.query, Filters(MARCH.start, MARCH.end, segment=("smb",)), settings,
+                                now=now).height == 0
+    assert customers.follow_ups(store.query, Filters(MARCH.start, MARCH.end, segment=("consumer",), team=("t1",)),
+                                settings, now=now)["agent_id"].to_list() == ["a1"]
+
+
 def test_follow_ups_per_agent_open_at_the_range_end(store: Store, settings: Settings) -> None:
     seed_voice(store)
     table = customers.follow_ups(store.query, MARCH, settings, now=datetime(2026, 11, 1))
@@ -329,6 +418,17 @@ def test_service_reasons_rank_repeats_and_escalations(store: Store, settings: Se
         ("complaint", 3, 2, 1, 2, 2 / 3), ("billing", 3, 2, 2, 0, 0.0), ("delivery", 1, 1, 0, 0, None)]
 
 
+def test_service_requests_filter_by_region_and_team(store: Store, settings: Settings) -> None:
+    seed_value(store)
+    north = Filters(MARCH.start, MARCH.end, region=("north",))  # c1 3 inbound, c3 1
+    assert customers.contact_frequency(store.query, north, settings).rows() == [("1", 1), ("3", 1)]
+    team = Filters(MARCH.start, MARCH.end, team=("t1",))  # only i1: c1 billing, repeated by i2 (another agent)
+    assert customers.contact_frequency(store.query, team, settings).rows() == [("1", 1)]
+    assert customers.service_reasons(store.query, team, settings).select(
+        "reason", "contacts_count", "customers_count", "repeat_count", "escalated_count").rows() == [
+        ("billing", 1, 1, 1, 0)]
+
+
 # --- the command line -----------------------------------------------------------------------------
 
 def test_cli_customers_json_is_the_spec_object(store: Store, capsys: pytest.CaptureFixture[str]) -> None:
@@ -367,5 +467,5 @@ def test_scatter_points_sample_evenly_by_margin_rank(store: Store, settings: Set
     seed_value(store)
     monkeypatch.setattr(customers, "SCATTER_POINTS", 2)
     # 4 customers, at most 2 points: every 2nd by margin rank (c4 1st, c1 2nd, c2 3rd, c3 4th)
-    points = customers.scatter_points(store.query, MARCH, settings, customers=4)
+    points = customers.scatter_points(store.query, MARCH, settings)
     assert points.select("customer_id", "group").rows() == [("c1", "other"), ("c3", "below marginal cost")]

@@ -7,7 +7,6 @@ adds the cells up, takes the rates and fetches only the rows a page shows.
 from __future__ import annotations
 
 import calendar
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -89,10 +88,58 @@ def value_params(flt: Filters, settings: Settings) -> dict[str, Any]:
             "prior_start_ts": prior, "orders_from_ts": min(params["start_ts"], prior)}
 
 
+@dataclass(frozen=True)
+class ValueReport:
+    """The value section's data, from one query that ranks the customers once (customer_value.sql)."""
+
+    cells: pl.DataFrame  # additive: segment × region × margin percentile × group flags
+    points: pl.DataFrame  # the scatter's customers: every one, or an even sample by margin rank
+    listed: Listing  # the chosen group's customers in its order
+
+
+CELL_COLUMNS = ("segment", "region", "margin_percentile", "is_most_valuable", "is_below_marginal_cost",
+                "is_fastest_growing", "in_pareto", "customers_count", "contacts_count", "revenue_sum",
+                "cost_to_serve_sum", "margin_sum", "positive_margin_sum", "revenue_growth_sum")
+CUSTOMER_COLUMNS = ("customer_id", "name", "segment", "region", "contacts_count", "revenue", "cost_to_serve", "margin",
+                    "revenue_last_6m", "revenue_prior_6m", "revenue_growth", "margin_rank",
+                    *(f"is_{name}" for name in GROUPS))
+
+
+def value_report(query: Query, flt: Filters, settings: Settings, group: str = "most_valuable",
+                 limit: int = LIST_LIMIT) -> ValueReport:
+    """The value cells, the scatter's points (at most SCATTER_POINTS) and the first `limit` customers of `group`
+    (most valuable and fastest growing first, most negative margin first, most contacts first; all: by margin)."""
+    rows = typed(query("customer_value", **value_params(flt, settings), group=group, limit=limit,
+                       points=SCATTER_POINTS))
+    kind = pl.col("row_kind")
+    cells = rows.filter(kind == "cell").select(CELL_COLUMNS)
+    listed = rows.filter(kind == "listed")
+    total = int(listed["group_count"][0]) if listed.height else 0
+    return ValueReport(cells.with_columns(pl.col("segment", "region").fill_null(NO_VALUE)),
+                       _points(_customers(rows.filter(kind == "point"))), Listing(_customers(listed), total))
+
+
+def _customers(rows: pl.DataFrame) -> pl.DataFrame:
+    """Customer rows as the page shows them: `groups` names the groups each one is in, money in cents."""
+    labels = [pl.when(pl.col(f"is_{name}")).then(pl.lit(name.replace("_", " "))) for name in GROUPS]
+    in_groups = pl.concat_str(labels, separator=", ", ignore_nulls=True).replace("", "other")
+    shown = rows.select(CUSTOMER_COLUMNS).with_columns(pl.col("segment", "region").fill_null(NO_VALUE),
+                                                       in_groups.alias("groups"))
+    return cents(shown.drop(*(f"is_{name}" for name in GROUPS)))
+
+
+def _points(rows: pl.DataFrame) -> pl.DataFrame:
+    # one colour per customer: the alarm first, then value, then growth
+    main = (pl.when(pl.col("margin") < 0).then(pl.lit("below marginal cost"))
+            .when(pl.col("groups").str.contains("most valuable")).then(pl.lit("most valuable"))
+            .when(pl.col("groups").str.contains("fastest growing")).then(pl.lit("fastest growing"))
+            .otherwise(pl.lit("other")))
+    return rows.with_columns(main.alias("group"))
+
+
 def value_cells(query: Query, flt: Filters, settings: Settings) -> pl.DataFrame:
-    """Additive value cells: segment × region × margin percentile × group flags (see customer_value_cells.sql)."""
-    cells = typed(query("customer_value_cells", **value_params(flt, settings)))
-    return cells.with_columns(pl.col("segment", "region").fill_null(NO_VALUE))
+    """Additive value cells: segment × region × margin percentile × group flags (the cells of value_report)."""
+    return value_report(query, flt, settings).cells
 
 
 def _group(cells: pl.DataFrame, flag: str, measure: str = "margin_sum") -> dict[str, Any]:
@@ -167,28 +214,15 @@ def cents(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(pl.col(pl.Float64).round(2))
 
 
-def customer_list(query: Query, flt: Filters, settings: Settings, group: str, limit: int = LIST_LIMIT,
-                  every: int = 1) -> Listing:
-    """The customers of a group in its order (most valuable and fastest growing first, most negative margin
-    first, most contacts first), at most `limit`, with `groups` naming the groups each one is in."""
-    found = listing(query("customer_value_list", **value_params(flt, settings), group=group, limit=limit,
-                          every=every), "group_count")
-    labels = [pl.when(pl.col(f"is_{name}")).then(pl.lit(name.replace("_", " "))) for name in GROUPS]
-    in_groups = pl.concat_str(labels, separator=", ", ignore_nulls=True).replace("", "other")
-    rows = found.rows.with_columns(pl.col("segment", "region").fill_null(NO_VALUE), in_groups.alias("groups"))
-    return Listing(cents(rows.drop("sort_key", *(f"is_{name}" for name in GROUPS))), found.total)
+def customer_list(query: Query, flt: Filters, settings: Settings, group: str, limit: int = LIST_LIMIT) -> Listing:
+    """The customers of a group in its order, at most `limit` (the list of value_report)."""
+    return value_report(query, flt, settings, group, limit).listed
 
 
-def scatter_points(query: Query, flt: Filters, settings: Settings, customers: int) -> pl.DataFrame:
-    """Every customer, or an even sample by margin rank when there are more than SCATTER_POINTS."""
-    every = max(1, math.ceil(customers / SCATTER_POINTS))
-    rows = customer_list(query, flt, settings, "all", SCATTER_POINTS, every).rows
-    # one colour per customer: the alarm first, then value, then growth
-    main = (pl.when(pl.col("margin") < 0).then(pl.lit("below marginal cost"))
-            .when(pl.col("groups").str.contains("most valuable")).then(pl.lit("most valuable"))
-            .when(pl.col("groups").str.contains("fastest growing")).then(pl.lit("fastest growing"))
-            .otherwise(pl.lit("other")))
-    return rows.with_columns(main.alias("group"))
+def scatter_points(query: Query, flt: Filters, settings: Settings) -> pl.DataFrame:
+    """Every customer, or an even sample by margin rank when there are more than SCATTER_POINTS (the points of
+    value_report; the query takes the step, ceil(customers / SCATTER_POINTS), from its own count)."""
+    return value_report(query, flt, settings).points
 
 
 # --- contact coordination ---------------------------------------------------------------------------
