@@ -29,7 +29,6 @@ handle_counts as (
         handle_seconds,
         count(*) as contacts_count
     from raw_handles
-    where handle_seconds is not null
     group by reason, handle_seconds
 ),
 
@@ -40,6 +39,7 @@ positions as (
         sum(contacts_count) over (partition by reason order by handle_seconds rows unbounded preceding) as up_to,
         sum(contacts_count) over (partition by reason) as total
     from handle_counts
+    where handle_seconds is not null
 ),
 
 middles as (
@@ -55,7 +55,8 @@ reason_medians as (
     select
         reasons.reason,
         middles.lower_middle + (middles.upper_middle - middles.lower_middle) * 0.5 as median_handle_sec
-    from (select distinct reason from raw_handles) as reasons
+    -- from the counts, not the contacts: PostgreSQL would keep every contact of a twice-read CTE
+    from (select distinct reason from handle_counts) as reasons
     left join middles on middles.reason = reasons.reason
 ),
 
