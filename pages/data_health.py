@@ -69,7 +69,8 @@ def audit_log() -> None:
         st.info("No sign-in or export recorded yet.")
     else:
         ui.table(events, "audit_log", key="health_audit")
-    ui.caption(f"Sign-ins, failed sign-ins, sign-outs and downloads, newest first (at most {audit.LIST_LIMIT:,}).")
+    ui.caption(f"Sign-ins, failed sign-ins, sign-outs, downloads and saved notes, newest first (at most "
+               f"{audit.LIST_LIMIT:,}).")
 
 
 user = ui.current_user()

@@ -68,13 +68,19 @@ for n, section in enumerate(report.sections(ui.query, review, settings)):
             ui.caption(part.note)
 
 st.subheader("Notes")
+user = ui.current_user()
+writes = user is not None and user.writes_notes
 notes = st.text_area("Decisions and owners for this week, saved with the week in the store",
-                     value=weekly.read_notes(ui.store().query, week), key=f"weekly_notes_{week}", height=120)
-if st.button("Save notes", icon=":material/save:"):
+                     value=weekly.read_notes(ui.store().query, week), key=f"weekly_notes_{week}", height=120,
+                     disabled=not writes)
+if not writes:
+    ui.caption("Executives, managers and analysts write the notes; you can read them.")
+elif st.button("Save notes", icon=":material/save:"):
     try:
         writer = open_store(ui.database_url())  # a writing connection only for this short save
         weekly.save_notes(writer, week, notes or "")
         writer.engine.dispose()
+        ui.record_event("notes_saved", str(week))
         st.success(f"Notes of {week} saved.")
     except StoreError as error:
         st.error(f"The notes could not be saved: {error}")

@@ -338,6 +338,23 @@ def test_every_page_shows_exactly_the_agents_a_role_may_see(signed_in_app: Store
             assert NAMES["AGT-ADA"] in text
 
 
+def test_weekly_notes_are_written_by_those_who_run_the_review_and_read_by_agents(signed_in_app: Store) -> None:
+    agent = run_as(USERS["agent"], "pages/weekly_review.py")
+    notes = next(t for t in agent.text_area if t.key.startswith("weekly_notes_"))
+    assert notes.disabled and "Save notes" not in [b.label for b in agent.button]
+    manager = run_as(USERS["manager"], "pages/weekly_review.py")
+    notes = next(t for t in manager.text_area if t.key.startswith("weekly_notes_"))
+    assert not notes.disabled
+    notes.input("Mona: chat backlog by Friday")
+    next(b for b in manager.button if b.label == "Save notes").click().run()
+    assert manager.success[0].value.startswith("Notes of ")
+    audit.wait()
+    saved = audit.recent(signed_in_app.query, events=("notes_saved",))
+    assert saved.select("user_name", "event").rows() == [("mona", "notes_saved")]
+    again = run_as(USERS["agent"], "pages/weekly_review.py")
+    assert next(t for t in again.text_area if t.key.startswith("weekly_notes_")).value == "Mona: chat backlog by Friday"
+
+
 def test_import_history_and_audit_log_are_for_analysts_only(signed_in_app: Store) -> None:
     analyst = run_as(USERS["analyst"], "pages/data_health.py")
     executive = run_as(USERS["executive"], "pages/data_health.py")

@@ -62,6 +62,11 @@ class User:
         return self.role in ("executive", "analyst")
 
     @property
+    def writes_notes(self) -> bool:
+        """The weekly review's decisions and owners: written by those who run the meeting, read by all."""
+        return self.role in ("executive", "manager", "analyst")
+
+    @property
     def sees_imports(self) -> bool:
         """Import history, rejected rows (raw values from the files) and the audit log: analysts only."""
         return self.role == "analyst"

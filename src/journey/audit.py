@@ -1,4 +1,5 @@
-"""The audit log: who signed in, who failed to, who exported what; read by analysts on the Data health page."""
+"""The audit log: who signed in, who failed to, who exported what, who saved weekly notes; read by analysts on
+the Data health page."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from journey import schema
 from journey.store import StoreError, new_id, open_store
 
 Query = Callable[..., pl.DataFrame]
-EVENTS = ("sign_in", "sign_in_failed", "sign_out", "export", "report", "denied")
+EVENTS = ("sign_in", "sign_in_failed", "sign_out", "export", "report", "denied", "notes_saved")
 LIST_LIMIT = 500
 log = logging.getLogger("journey.audit")
 # Events that could not be written yet (a DuckDB store is locked while `journey import` loads): written

@@ -256,8 +256,13 @@ def _account(user: User) -> None:
 
 def record_export(file_name: str) -> None:
     """A download happened: into the audit log (on_click of every download button)."""
+    record_event("export", file_name)
+
+
+def record_event(event: str, detail: str) -> None:
+    """Something the signed-in user did, into the audit log."""
     user = current_user()
-    audit.record(database_url(), user.name if user else "(nobody)", "export", file_name)
+    audit.record(database_url(), user.name if user else "(nobody)", event, detail)
 
 
 def reports_folder(base: Path) -> Path:
