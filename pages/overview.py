@@ -21,8 +21,8 @@ st.page_link("pages/weekly_review.py", label="What moved this week, and why: Wee
              icon=":material/event_note:")
 
 
-def link(column: st.delta_generator.DeltaGenerator, page: str) -> None:
-    column.page_link(f"pages/{page}.py", label=overview.PAGE_TITLES[page], query_params=links,
+def link(column: st.delta_generator.DeltaGenerator, page: str, **params: str) -> None:
+    column.page_link(f"pages/{page}.py", label=overview.PAGE_TITLES[page], query_params={**links, **params},
                      icon=":material/arrow_forward:")
 
 
@@ -49,7 +49,7 @@ def forecast_tile(column: st.delta_generator.DeltaGenerator) -> None:
     quota = (f"{forecast.to_quota:.0%} of quota {ui.format_value('quota', forecast.quota)}"
              if forecast.quota and forecast.to_quota is not None else "no quota")
     column.caption(f"{ui.status_icon(forecast.status)} {quota}")
-    link(column, overview.EXPLAINED_BY["forecast"])
+    link(column, overview.EXPLAINED_BY["forecast"], as_of=forecast.as_of.isoformat())  # the same forecast there
 
 
 first, second = st.columns(6), st.columns(6)

@@ -259,7 +259,11 @@ def test_overview_forecast_tile_is_the_preferred_forecast_and_links_to_pipeline(
     assert (tile.value, tile.proto.delta) == (ui.format_value("forecast", expected.forecast), "+100") == ("100", "+100")
     assert ":red[●] 10% of quota 1,000" in [c.value for c in app.caption]
     links = [(link.proto.page, link.proto.query_string) for link in app.get("page_link")]
-    assert ("pipeline", "from=2026-03-01&to=2026-03-15&team=t2") in links
+    # the forecast's link carries its as-of day: the Pipeline page opens on the same forecast
+    assert ("pipeline", "from=2026-03-01&to=2026-03-15&team=t2&as_of=2026-03-16") in links
+    there = run_page("pages/pipeline.py", {"from": "2026-03-01", "to": "2026-03-15", "team": "t2",
+                                           "as_of": "2026-03-16"})
+    assert next(m for m in there.metric if m.label == "Forecast Mar 2026").value == tile.value
 
 
 def test_overview_alerts_lost_peak_and_links_to_the_page_that_explains_it(app_store: Store) -> None:
