@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -65,12 +66,21 @@ def read_folder(folder: Path, settings: Settings, store: Store | None = None,
 
 def import_folder(store: Store, folder: Path, settings: Settings, rejects_dir: Path = Path("data/rejects"),
                   source: str | None = None, progress: Progress | None = None) -> ImportResult:
-    """Check the folder, upsert its valid rows, write and record the rejects; nothing loads on IngestError."""
+    """Check the folder, upsert its valid rows, write and record the rejects; nothing loads on IngestError.
+
+    Every file is read (and refused whole if it cannot be imported) before any row loads; then each table
+    loads while the next one is checked.
+    """
     report = progress or _quiet
     started = _now()
-    valid, rejects = _read_folder(Path(folder), settings, store, report)
-    return load_checked(store, valid, rejects, Path(rejects_dir), source or str(Path(folder).resolve()), started,
-                        report)
+    files, raws = _read_files(Path(folder), report)
+    rejects = [pl.DataFrame(schema=REJECT_SCHEMA)]
+    with _Loader(store, report) as loader:
+        for table, frame in _check_tables(files, raws, settings, loader.after_loads(store_lookup(store)), rejects,
+                                          report):
+            loader.load(table, frame)
+    return _finish(store, loader.loaded, pl.concat(rejects), Path(rejects_dir),
+                   source or str(Path(folder).resolve()), started, report)
 
 
 def load_checked(store: Store, valid: dict[str, pl.DataFrame], rejects: pl.DataFrame, rejects_dir: Path,
@@ -80,14 +90,78 @@ def load_checked(store: Store, valid: dict[str, pl.DataFrame], rejects: pl.DataF
     Shared with imports that read their records another way (journey.mapping); a rejected record is
     counted once per table, however many problems or rows it has.
     """
-    for table, frame in valid.items():  # one table at a time, to report progress; load order is kept
-        store.load({table: frame})
-        progress(f"{table}: loaded {frame.height:,} rows")
+    with _Loader(store, progress) as loader:
+        for table, frame in valid.items():
+            loader.load(table, frame)
+    return _finish(store, loader.loaded, rejects, rejects_dir, source, started, progress)
+
+
+class _Loader:
+    """Upserts tables in the order given, one at a time, each on a worker thread while the caller makes the
+    next (polars and the database drivers release Python's lock while they work).
+
+    Only the worker uses the store while loads are queued: the caller's store lookups wait for them
+    (`after_loads`). A failed load raises in the caller and the tables queued after it do not load.
+    Progress is reported from the caller's thread.
+    """
+
+    def __init__(self, store: Store, progress: Progress) -> None:
+        self.store = store
+        self.progress = progress
+        self.loaded: dict[str, int] = {}
+        self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="journey-load")
+        self.queued: list[tuple[str, int, Future[None]]] = []
+        self.failed = False
+
+    def __enter__(self) -> _Loader:
+        return self
+
+    def __exit__(self, *error: object) -> None:
+        try:
+            if error[0] is None:
+                self.wait()
+        finally:
+            self.failed = self.failed or error[0] is not None  # an error in the caller: nothing more loads
+            self.worker.shutdown(wait=True)  # no load outlives the import
+
+    def load(self, table: str, frame: pl.DataFrame) -> None:
+        self.wait()  # one table in flight: running further ahead holds more rows in memory and fights the load
+        self.queued.append((table, frame.height, self.worker.submit(self._load, table, frame)))
+        self.loaded[table] = frame.height
+
+    def _load(self, table: str, frame: pl.DataFrame) -> None:
+        if self.failed:
+            raise CancelledError(f"{table}: not loaded, an earlier table failed")
+        try:
+            self.store.load({table: frame})
+        except BaseException:
+            self.failed = True
+            raise
+
+    def wait(self) -> None:
+        """Finish every queued load, in order; the first failure raises here."""
+        while self.queued:
+            self._finished(self.queued[0][2].result())
+
+    def _finished(self, _: None) -> None:
+        table, rows, _load = self.queued.pop(0)
+        self.progress(f"{table}: loaded {rows:,} rows")
+
+    def after_loads(self, lookup: validate.Lookup) -> validate.Lookup:
+        """`lookup`, asked only once the queued loads are finished (it reads the store)."""
+        def waiting(table: str, ids: pl.Series) -> pl.Series:
+            self.wait()
+            return lookup(table, ids)
+        return waiting
+
+
+def _finish(store: Store, loaded: dict[str, int], rejects: pl.DataFrame, rejects_dir: Path, source: str,
+            started: datetime, progress: Progress) -> ImportResult:
+    """Write and record the rejects of an import whose rows are loaded."""
     import_id = new_id()
     rejects_file = _write_rejects(rejects, Path(rejects_dir) / f"{import_id}.csv") if rejects.height else None
     counts = dict(rejects.group_by("table").agg(pl.struct("file", "line").n_unique()).iter_rows())
-    result = ImportResult({t: f.height for t, f in valid.items()}, {t: counts.get(t, 0) for t in valid},
-                          rejects_file, _reject_list(rejects))
+    result = ImportResult(dict(loaded), {t: counts.get(t, 0) for t in loaded}, rejects_file, _reject_list(rejects))
     if rejects.height:
         progress(f"recording {rejects.height:,} rejects in {rejects_file} and the store")
     _record(store, import_id, started, source, result, rejects)
@@ -104,20 +178,37 @@ def _now() -> datetime:
 
 def _read_folder(folder: Path, settings: Settings, store: Store | None,
                  progress: Progress) -> tuple[dict[str, pl.DataFrame], pl.DataFrame]:
-    files = table_files(folder)
-    raws = {table: _read(SPEC_BY_NAME[table], path, progress) for table, path in files.items()}
-    keys, lookup = Keys(), store_lookup(store) if store else _no_lookup
-    valid: dict[str, pl.DataFrame] = {}
+    files, raws = _read_files(folder, progress)
     rejects = [pl.DataFrame(schema=REJECT_SCHEMA)]
-    for table, (raw, ragged) in raws.items():
-        valid[table], checked = validate.check_table(
-            SPEC_BY_NAME[table], raw, files[table].name, settings, keys, lookup)
+    lookup = store_lookup(store) if store else _no_lookup
+    valid = dict(_check_tables(files, raws, settings, lookup, rejects, progress))
+    return valid, pl.concat(rejects)
+
+
+def _read_files(folder: Path, progress: Progress) -> tuple[dict[str, Path], dict[str, tuple[pl.DataFrame,
+                                                                                           pl.DataFrame]]]:
+    """Each table's file and its records as text (IngestError for any file that cannot be imported)."""
+    files = table_files(folder)
+    return files, {table: _read(SPEC_BY_NAME[table], path, progress) for table, path in files.items()}
+
+
+def _check_tables(files: dict[str, Path], raws: dict[str, tuple[pl.DataFrame, pl.DataFrame]], settings: Settings,
+                  lookup: validate.Lookup, rejects: list[pl.DataFrame],
+                  progress: Progress) -> Iterator[tuple[str, pl.DataFrame]]:
+    """The valid rows of each table in turn (load order), adding its rejects to `rejects`.
+
+    Takes each table's records out of `raws` as it checks them, so their text is freed table by table.
+    """
+    keys = Keys()
+    for table in list(raws):
+        raw, ragged = raws.pop(table)
+        valid, checked = validate.check_table(SPEC_BY_NAME[table], raw, files[table].name, settings, keys, lookup)
+        del raw
         table_rejects = pl.concat([ragged, checked]).sort("line", maintain_order=True)
         rejects.append(table_rejects)
         bad = table_rejects["line"].n_unique()
-        progress(f"{files[table].name}: {valid[table].height + bad:,} rows, {valid[table].height:,} valid, "
-                 f"{bad:,} rejected")
-    return valid, pl.concat(rejects)
+        progress(f"{files[table].name}: {valid.height + bad:,} rows, {valid.height:,} valid, {bad:,} rejected")
+        yield table, valid
 
 
 def table_files(folder: Path) -> dict[str, Path]:

@@ -216,7 +216,8 @@ class Store:
 
     def _stage(self, driver: Any, frame: pl.DataFrame, columns: str) -> None:
         if self.dialect == "duckdb":
-            driver.register("stage_frame", frame.to_arrow())
+            # Arrow string views, as polars holds them: DuckDB reads them without a converted copy of every string
+            driver.register("stage_frame", frame.to_arrow(compat_level=pl.CompatLevel.newest()))
             driver.execute(f"insert into stage select {columns} from stage_frame")
             driver.unregister("stage_frame")
             return

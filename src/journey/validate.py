@@ -20,6 +20,10 @@ TIMESTAMP_FORMATS = (
     "%Y-%m-%dT%H:%M:%S%.f%#z", "%Y-%m-%d %H:%M:%S%.f%#z", "%Y-%m-%dT%H:%M%#z", "%Y-%m-%d %H:%M%#z",
 )
 
+# The usual spelling, UTC with Z and whole seconds (what exports write): read in one pass. None of the formats
+# above without an offset reads a value ending in Z, and the first with one reads these as this does.
+CANONICAL_UTC = (r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$", "%Y-%m-%dT%H:%M:%SZ")
+
 Lookup = Callable[[str, pl.Series], pl.Series]  # (table, ids the folder lacks) -> those the store holds
 
 
@@ -41,7 +45,7 @@ def check_table(spec: TableSpec, raw: pl.DataFrame, file: str, settings: Setting
     frame = _clean(spec, raw)
     columns = [c for c in spec.columns if c.name in frame.columns]
     frame = _with_timestamps(frame, columns, settings)
-    frame = frame.with_columns(_typed(c, settings) for c in columns if c.kind != "timestamp")
+    frame = frame.with_columns(_typed(frame, c, settings) for c in columns if c.kind != "timestamp")
     frame = frame.with_columns(_problem(c, settings) for c in columns)
     frame = frame.with_columns(_reference_problem(frame, c, keys, lookup) for c in columns if c.references)
     frame = frame.with_columns(_repeated(frame, spec))
@@ -58,9 +62,20 @@ def parse_timestamps(raw: pl.Series, zone: str) -> tuple[pl.Series, pl.Series]:
 
     Text without an offset is wall time in `zone`; a repeated hour reads as its first occurrence.
     """
-    values = pl.repeat(None, raw.len(), dtype=pl.Datetime("us"), eager=True)
     skipped = pl.repeat(False, raw.len(), dtype=pl.Boolean, eager=True)
+    pattern, canonical_format = CANONICAL_UTC
+    canonical = raw.str.contains(pattern).fill_null(False)
+    values = pl.repeat(None, raw.len(), dtype=pl.Datetime("us"), eager=True)
     todo = raw.is_not_null()
+    if canonical.any():
+        index = canonical.arg_true()
+        subset = raw if index.len() == raw.len() else raw.gather(index)
+        parsed = subset.str.strptime(pl.Datetime("us"), canonical_format, strict=False)
+        if parsed.null_count() == 0 and parsed.len() == raw.len():
+            return parsed, skipped
+        read = index.filter(parsed.is_not_null())
+        values.scatter(read, parsed.drop_nulls())
+        todo.scatter(read, False)
     for fmt in TIMESTAMP_FORMATS:
         index = todo.arg_true()
         if index.is_empty():
@@ -113,14 +128,14 @@ def _allowed(column: Column, settings: Settings) -> tuple[str, ...]:
     return settings.pipeline_stages if column.values == PIPELINE_STAGES else tuple(column.values or ())
 
 
-def _typed(column: Column, settings: Settings) -> pl.Expr:
+def _typed(frame: pl.DataFrame, column: Column, settings: Settings) -> pl.Expr:
     """The column's value with its type, null where missing or unreadable (checked in `_problem`)."""
     raw = pl.col(column.name)
     if column.values:  # enums match whatever the case, and load in their configured spelling
         allowed = {value.lower(): value for value in _allowed(column, settings)}
-        typed = raw.str.to_lowercase().replace_strict(allowed, default=None, return_dtype=pl.String)
+        typed = _by_distinct(frame[column.name], allowed, pl.String)
     elif column.kind == "bool":
-        typed = raw.str.to_lowercase().replace_strict(BOOLEANS, default=None, return_dtype=pl.Boolean)
+        typed = _by_distinct(frame[column.name], BOOLEANS, pl.Boolean)
     elif column.kind == "date":
         typed = raw.str.strptime(pl.Date, "%Y-%m-%d", strict=False)
     elif column.kind in ("float", "int"):
@@ -129,6 +144,13 @@ def _typed(column: Column, settings: Settings) -> pl.Expr:
     else:
         typed = raw
     return typed.alias(_name("typed", column.name))
+
+
+def _by_distinct(raw: pl.Series, lowercase: dict[str, str] | dict[str, bool], dtype: type[pl.DataType]) -> pl.Expr:
+    """`raw` lowercased and looked up in `lowercase`, null where absent: worked out once per distinct value."""
+    distinct = raw.drop_nulls().unique()
+    looked_up = distinct.str.to_lowercase().replace_strict(lowercase, default=None, return_dtype=dtype)
+    return pl.col(raw.name).replace_strict(distinct, looked_up, default=None, return_dtype=dtype)
 
 
 def _unreadable(column: Column, settings: Settings) -> str | None:
@@ -184,7 +206,7 @@ def _reference_problem(frame: pl.DataFrame, column: Column, keys: Keys, lookup: 
 
 def _minus(values: pl.Series, other: pl.Series | None) -> pl.Series:
     """The values not in `other` (a hash anti-join: fast on millions of ids)."""
-    if other is None or other.is_empty():
+    if other is None or other.is_empty() or values.is_empty():
         return values
     return values.to_frame("id").join(other.to_frame("id"), on="id", how="anti")["id"]
 
@@ -193,14 +215,23 @@ def _repeated(frame: pl.DataFrame, spec: TableSpec) -> pl.Series:
     """'repeats the key of line N' on every occurrence of a key after its first, in file order."""
     # keys compare by value, so 09:00 and 09:00:00 are the same entered_at; absent key columns are all null
     key = [_name("typed", k) for k in spec.key if k in frame.columns]
+    reason = pl.repeat(None, frame.height, dtype=pl.String, eager=True).alias(_name("problem", "key"))
+    if len(key) == 1 and _strictly_increasing(frame[key[0]]):  # the usual export, in key order: checked in one pass
+        return reason
     readable = pl.all_horizontal(pl.col(_name("typed", c)).is_not_null() for c in spec.required if c in spec.key)
     marked = frame.select(key + [LINE]).with_columns(repeat=readable & ~pl.struct(key).is_first_distinct())
-    reason = pl.repeat(None, frame.height, dtype=pl.String, eager=True).alias(_name("problem", "key"))
     if not marked["repeat"].any():
         return reason
     first = marked.filter(~pl.col("repeat")).unique(key, keep="first").select(key + [pl.col(LINE).alias("first")])
     repeats = marked.with_row_index("row").filter("repeat").join(first, on=key, how="left", nulls_equal=True)
     return reason.scatter(repeats["row"], repeats.select(pl.format("repeats the key of line {}", "first")).to_series())
+
+
+def _strictly_increasing(values: pl.Series) -> bool:
+    """No missing value, and each one greater than the one before (so no two are equal)."""
+    if values.null_count() or values.len() < 2:
+        return values.null_count() == 0
+    return bool((values.slice(1) > values.slice(0, values.len() - 1)).all())
 
 
 def _final(column: Column) -> pl.Expr:
@@ -211,7 +242,8 @@ def _final(column: Column) -> pl.Expr:
 def _remember_keys(spec: TableSpec, valid: pl.DataFrame, bad: pl.DataFrame, keys: Keys) -> None:
     if len(spec.key) != 1:
         return  # only single-column keys are referenced
-    valid_keys = valid[spec.key[0]].unique()
+    # a key repeated in the file is rejected after its first row, so the valid rows' keys are already distinct
+    valid_keys = valid[spec.key[0]]
     rejected = bad[spec.key[0]].drop_nulls().unique()
     keys.valid[spec.name] = valid_keys
     keys.rejected[spec.name] = _minus(rejected, valid_keys)
