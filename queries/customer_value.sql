@@ -143,20 +143,6 @@ cells as (
 chosen as (
     select
         customer_id,
-        name,
-        segment,
-        region,
-        contacts_count,
-        revenue,
-        cost_to_serve,
-        margin,
-        revenue_last_6m,
-        revenue_prior_6m,
-        revenue_growth,
-        margin_rank,
-        is_most_valuable,
-        is_below_marginal_cost,
-        is_fastest_growing,
         count(*) over () as group_count,
         case :group
             when 'below_marginal_cost' then margin
@@ -175,25 +161,29 @@ chosen as (
 listed as (
     select
         customer_id,
-        name,
-        segment,
-        region,
-        contacts_count,
-        revenue,
-        cost_to_serve,
-        margin,
-        revenue_last_6m,
-        revenue_prior_6m,
-        revenue_growth,
-        margin_rank,
-        is_most_valuable,
-        is_below_marginal_cost,
-        is_fastest_growing,
         group_count,
         sort_key
     from chosen
     order by sort_key, customer_id
     limit :limit
+),
+
+-- the customers shown one by one: the scatter's sample and the group's first rows
+picked as (
+    select
+        'point' as row_kind,
+        margin_rank as line,
+        customer_id,
+        cast(null as bigint) as group_count
+    from flagged
+    where mod(margin_rank, cast(greatest(1, ceil(population_count / cast(:points as double precision))) as bigint)) = 0
+    union all
+    select
+        'listed' as row_kind,
+        row_number() over (order by sort_key, customer_id) as line,
+        customer_id,
+        group_count
+    from listed
 ),
 
 final as (
@@ -231,65 +221,34 @@ final as (
     union all
 
     select
-        'point' as row_kind,
-        margin_rank as line,
-        segment,
-        region,
+        picked.row_kind,
+        picked.line,
+        flagged.segment,
+        flagged.region,
         cast(null as bigint) as margin_percentile,
-        is_most_valuable,
-        is_below_marginal_cost,
-        is_fastest_growing,
+        flagged.is_most_valuable,
+        flagged.is_below_marginal_cost,
+        flagged.is_fastest_growing,
         cast(null as boolean) as in_pareto,
         cast(null as bigint) as customers_count,
-        contacts_count,
+        flagged.contacts_count,
         cast(null as double precision) as revenue_sum,
         cast(null as double precision) as cost_to_serve_sum,
         cast(null as double precision) as margin_sum,
         cast(null as double precision) as positive_margin_sum,
         cast(null as double precision) as revenue_growth_sum,
-        customer_id,
-        name,
-        revenue,
-        cost_to_serve,
-        margin,
-        revenue_last_6m,
-        revenue_prior_6m,
-        revenue_growth,
-        margin_rank,
-        cast(null as bigint) as group_count
-    from flagged
-    where mod(margin_rank, cast(greatest(1, ceil(population_count / cast(:points as double precision))) as bigint)) = 0
-
-    union all
-
-    select
-        'listed' as row_kind,
-        row_number() over (order by sort_key, customer_id) as line,
-        segment,
-        region,
-        cast(null as bigint) as margin_percentile,
-        is_most_valuable,
-        is_below_marginal_cost,
-        is_fastest_growing,
-        cast(null as boolean) as in_pareto,
-        cast(null as bigint) as customers_count,
-        contacts_count,
-        cast(null as double precision) as revenue_sum,
-        cast(null as double precision) as cost_to_serve_sum,
-        cast(null as double precision) as margin_sum,
-        cast(null as double precision) as positive_margin_sum,
-        cast(null as double precision) as revenue_growth_sum,
-        customer_id,
-        name,
-        revenue,
-        cost_to_serve,
-        margin,
-        revenue_last_6m,
-        revenue_prior_6m,
-        revenue_growth,
-        margin_rank,
-        group_count
-    from listed
+        flagged.customer_id,
+        flagged.name,
+        flagged.revenue,
+        flagged.cost_to_serve,
+        flagged.margin,
+        flagged.revenue_last_6m,
+        flagged.revenue_prior_6m,
+        flagged.revenue_growth,
+        flagged.margin_rank,
+        picked.group_count
+    from picked
+    inner join flagged on flagged.customer_id = picked.customer_id
 )
 
 select * from final
