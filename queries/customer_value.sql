@@ -1,7 +1,7 @@
 -- name: customer_value
 -- grain: over customers with a non-cancelled order or a contact in the range, ranked once, three kinds of row (row_kind, each in its own order, line = position): 'cell', one per segment, region, margin percentile (customers by margin from the top, 1-100) and group flags; 'point', every ceil(customers / :points)-th customer by margin rank (an even sample for the scatter, at most :points); 'listed', the first :limit customers of :group (all, most_valuable, below_marginal_cost, fastest_growing, most_contacts) in the group's order
--- params: :start_ts (inclusive), :end_ts (exclusive), :orders_from_ts (earliest order read), :recent_start_ts and :prior_start_ts (growth windows: the 6 months before :end_ts and the 6 before them), :gross_margin, :cost_voice, :cost_email, :cost_chat, :cost_web, :cost_sms, :cost_social, :cost_fax, :cost_in_person, :group, :limit, :points, :channels, :segments, :regions, :teams (each with its all_ flag); channel and team filter contacts, not orders
--- returns: row_kind, line, segment, region, margin_percentile, is_most_valuable, is_below_marginal_cost, is_fastest_growing, in_pareto, customers_count, contacts_count, revenue_sum, cost_to_serve_sum, margin_sum, positive_margin_sum, revenue_growth_sum (a cell's columns; the rest null for a cell), customer_id, name, revenue, cost_to_serve, margin, revenue_last_6m, revenue_prior_6m, revenue_growth, margin_rank, group_count (customers in :group, listed rows only); a point or listed customer has segment, region, the three group flags, contacts_count and these, the other cell columns null
+-- params: :start_ts (inclusive), :end_ts (exclusive), :orders_from_ts (earliest order read), :recent_start_ts and :prior_start_ts (growth windows: the 6 months before :end_ts and the 6 before them), :gross_margin, :cost_voice, :cost_email, :cost_chat, :cost_web, :cost_sms, :cost_social, :cost_fax, :cost_in_person, :group, :limit, :points, :channels, :segments, :regions, :teams (each with its all_ flag); channel and team filter contacts, not orders; :from_rollup (true: read the customers' values, ranks and flags from rollup_customer_values, which the caller has checked hold exactly this view)
+-- returns: row_kind, line, segment, region, margin_percentile, is_most_valuable, is_below_marginal_cost, is_fastest_growing, in_pareto, customers_count, contacts_count, revenue_sum, cost_to_serve_sum, margin_sum, positive_margin_sum, revenue_growth_sum (a cell's columns; the rest null for a cell), customer_id, name, revenue, cost_to_serve, margin, revenue_last_6m, revenue_prior_6m, revenue_growth, margin_rank, population_count (customers ranked), group_count (customers in :group, listed rows only); a point or listed customer has segment, region, margin_percentile, the group flags, in_pareto, contacts_count and these, the other cell columns null
 with
 
 -- contacts and orders per customer, then only customers in the customers table and the filters
@@ -93,7 +93,7 @@ ranked as (
 
 -- top 20% (ceil) by margin and by growth; the Pareto set: customers taken from the top until their
 -- margin reaches 80% of the positive margin (relative tolerance 1e-9 absorbs floating-point noise)
-flagged as (
+computed as materialized (
     select
         customer_id,
         name,
@@ -117,7 +117,34 @@ flagged as (
     from ranked
 ),
 
+-- the default view as the last load ranked it (rollup_customer_values: its customers and its cells), read only
+-- when the caller checked that it was ranked with these parameters, unfiltered; the raw ranking is then skipped.
+-- `computed` runs once when it runs (materialized); the kept rows are read by each consumer, with only the
+-- columns it needs
+flagged as not materialized (
+    select
+        customer_id, name, segment, region, contacts_count, revenue, cost_to_serve, margin,
+        revenue_last_6m, revenue_prior_6m, revenue_growth, population_count, margin_rank,
+        margin_percentile, is_most_valuable, is_below_marginal_cost, is_fastest_growing, in_pareto
+    from rollup_customer_values
+    where :from_rollup and row_kind = 'listed'
+    union all
+    select
+        customer_id, name, segment, region, contacts_count, revenue, cost_to_serve, margin,
+        revenue_last_6m, revenue_prior_6m, revenue_growth, population_count, margin_rank,
+        margin_percentile, is_most_valuable, is_below_marginal_cost, is_fastest_growing, in_pareto
+    from computed
+    where not :from_rollup
+),
+
 cells as (
+    select
+        segment, region, margin_percentile, is_most_valuable, is_below_marginal_cost, is_fastest_growing,
+        in_pareto, customers_count, contacts_count, revenue_sum, cost_to_serve_sum, margin_sum, positive_margin_sum,
+        revenue_growth_sum
+    from rollup_customer_values
+    where :from_rollup and row_kind = 'cell'
+    union all
     select
         segment,
         region,
@@ -133,7 +160,8 @@ cells as (
         sum(margin) as margin_sum,
         sum(greatest(margin, 0)) as positive_margin_sum,
         sum(revenue_growth) as revenue_growth_sum
-    from flagged
+    from computed
+    where not :from_rollup
     group by segment, region, margin_percentile, is_most_valuable, is_below_marginal_cost, is_fastest_growing,
         in_pareto
 ),
@@ -162,28 +190,32 @@ listed as (
     select
         customer_id,
         group_count,
-        sort_key
-    from chosen
-    order by sort_key, customer_id
-    limit :limit
+        row_number() over (order by sort_key, customer_id) as line
+    from (
+        select customer_id, group_count, sort_key
+        from chosen
+        order by sort_key, customer_id
+        limit :limit
+    ) as first_rows
 ),
 
--- the customers shown one by one: the scatter's sample and the group's first rows
-picked as (
+-- the customers shown one by one, each once per kind of row it is: a point of the scatter's even sample (every
+-- ceil(customers / :points)-th by margin rank), a listed row of the group, or both. A left join of the few listed
+-- rows, not a join back by customer: PostgreSQL cannot estimate the latter through `flagged` and sorts every customer
+shown as (
     select
-        'point' as row_kind,
-        margin_rank as line,
-        customer_id,
-        cast(null as bigint) as group_count
+        kinds.row_kind,
+        case when kinds.row_kind = 'point' then flagged.margin_rank else listed.line end as line,
+        case when kinds.row_kind = 'listed' then listed.group_count end as group_count,
+        flagged.*
     from flagged
-    where mod(margin_rank, cast(greatest(1, ceil(population_count / cast(:points as double precision))) as bigint)) = 0
-    union all
-    select
-        'listed' as row_kind,
-        row_number() over (order by sort_key, customer_id) as line,
-        customer_id,
-        group_count
-    from listed
+    left join listed on listed.customer_id = flagged.customer_id
+    inner join (values ('point'), ('listed')) as kinds (row_kind)
+        on case kinds.row_kind
+            when 'point' then mod(flagged.margin_rank, cast(greatest(1, ceil(
+                flagged.population_count / cast(:points as double precision))) as bigint)) = 0
+            else listed.line is not null
+        end
 ),
 
 final as (
@@ -215,40 +247,41 @@ final as (
         cast(null as double precision) as revenue_prior_6m,
         cast(null as double precision) as revenue_growth,
         cast(null as bigint) as margin_rank,
+        cast(null as bigint) as population_count,
         cast(null as bigint) as group_count
     from cells
 
     union all
 
     select
-        picked.row_kind,
-        picked.line,
-        flagged.segment,
-        flagged.region,
-        cast(null as bigint) as margin_percentile,
-        flagged.is_most_valuable,
-        flagged.is_below_marginal_cost,
-        flagged.is_fastest_growing,
-        cast(null as boolean) as in_pareto,
+        row_kind,
+        line,
+        segment,
+        region,
+        margin_percentile,
+        is_most_valuable,
+        is_below_marginal_cost,
+        is_fastest_growing,
+        in_pareto,
         cast(null as bigint) as customers_count,
-        flagged.contacts_count,
+        contacts_count,
         cast(null as double precision) as revenue_sum,
         cast(null as double precision) as cost_to_serve_sum,
         cast(null as double precision) as margin_sum,
         cast(null as double precision) as positive_margin_sum,
         cast(null as double precision) as revenue_growth_sum,
-        flagged.customer_id,
-        flagged.name,
-        flagged.revenue,
-        flagged.cost_to_serve,
-        flagged.margin,
-        flagged.revenue_last_6m,
-        flagged.revenue_prior_6m,
-        flagged.revenue_growth,
-        flagged.margin_rank,
-        picked.group_count
-    from picked
-    inner join flagged on flagged.customer_id = picked.customer_id
+        customer_id,
+        name,
+        revenue,
+        cost_to_serve,
+        margin,
+        revenue_last_6m,
+        revenue_prior_6m,
+        revenue_growth,
+        margin_rank,
+        population_count,
+        group_count
+    from shown
 )
 
 select * from final

@@ -33,12 +33,16 @@ per_journey as (
 ),
 
 worst as (
+    -- the few worst journeys by a top-n sort, not a rank of every journey
     select
         journey_id,
         customer_id,
         stage_rating,
-        row_number() over (order by stage_rating, last_rated_at desc, journey_id) as journey_rank
+        last_rated_at
     from per_journey
+    -- a limit PostgreSQL can see: it then fetches the few journeys' events by index, not the whole table
+    order by stage_rating, last_rated_at desc, journey_id
+    limit :journeys_limit
 ),
 
 chosen as (
@@ -46,12 +50,8 @@ chosen as (
         journey_id,
         customer_id,
         stage_rating,
-        journey_rank
+        row_number() over (order by stage_rating, last_rated_at desc, journey_id) as journey_rank
     from worst
-    where journey_rank <= :journeys_limit
-    -- a limit PostgreSQL can see: it then fetches the few journeys' events by index, not the whole table
-    order by journey_rank
-    limit :journeys_limit
 ),
 
 final as (

@@ -1,5 +1,5 @@
 -- name: rollup_pipeline_timing_cells
--- grain: as pipeline_timing_cells, from rollup_opportunity_spells (built with the same first stage)
+-- grain: as pipeline_timing_cells, from rollup_opportunity_spell_months (built with the same first stage and time zone)
 -- params: as pipeline_timing_cells, but :first_stage is the rollup's own (journey.rollups compares it)
 -- returns: snapshot_date, stage, age_bucket, won_month_offset (0 = the snapshot's own month, null = not won within the horizon), deal_count
 with
@@ -10,46 +10,71 @@ snapshots as (
     from generate_series(cast(:first_step as integer), cast(:last_step as integer)) as steps(step)
 ),
 
-snapshot_instants as materialized (
+local_midnights as (
     select
         snapshot_date,
         (cast(snapshot_date as timestamp) at time zone :tz) at time zone 'UTC' as snapshot_ts
     from snapshots
 ),
 
-spells_in_scope as (
+snapshot_instants as materialized (
     select
-        spells.stage,
-        spells.status,
-        spells.created_at,
-        spells.closed_at,
-        spells.spell_start,
-        spells.spell_end
-    from rollup_opportunity_spells as spells
-    where (:all_segments or spells.segment in :segments)
-        and (:all_regions or spells.region in :regions)
-        and (:all_teams or spells.owner_id in (select agent_id from agents where team in :teams))
+        snapshot_date,
+        snapshot_ts,
+        cast(date_trunc('month', snapshot_ts) as date) as month,  -- UTC, as the rows' months
+        cast(extract(year from snapshot_date) * 12 + extract(month from snapshot_date) - 1 as integer)
+            as snapshot_month_index
+    from local_midnights
 ),
 
--- each snapshot's pipeline (SPEC "Pipeline as of D"), in the stage spell that holds the snapshot
-outcomes as (
+months_in_scope as not materialized (
+    select
+        spell_months.month,
+        spell_months.open_ended,
+        spell_months.stage,
+        spell_months.hold_start,
+        spell_months.hold_end,
+        spell_months.created_day,
+        spell_months.won_month_index
+    from rollup_opportunity_spell_months as spell_months
+    where (:all_segments or spell_months.segment in :segments)
+        and (:all_regions or spell_months.region in :regions)
+        and (:all_teams or spell_months.owner_id in (select agent_id from agents where team in :teams))
+),
+
+-- each snapshot's pipeline (SPEC "Pipeline as of D"), in the stage spell that holds the snapshot: the spell's
+-- rows of the snapshot's UTC month, then the exact instant; a spell still open also holds every later month
+held as (
     select
         snapshot_instants.snapshot_date,
-        spells_in_scope.stage,
-        snapshot_instants.snapshot_date
-            - case when :tz = 'UTC' then cast(spells_in_scope.created_at as date)
-                else cast((spells_in_scope.created_at at time zone 'UTC') at time zone :tz as date) end as age_days,
-        case when spells_in_scope.status = 'won' then cast(
-            (extract(year from (spells_in_scope.closed_at at time zone 'UTC') at time zone :tz)
-                - extract(year from snapshot_instants.snapshot_date)) * 12
-            + extract(month from (spells_in_scope.closed_at at time zone 'UTC') at time zone :tz)
-            - extract(month from snapshot_instants.snapshot_date) as integer) end as won_month_offset
+        snapshot_instants.snapshot_month_index,
+        months_in_scope.stage,
+        months_in_scope.created_day,
+        months_in_scope.won_month_index
     from snapshot_instants
-    inner join spells_in_scope
-        on spells_in_scope.created_at < snapshot_instants.snapshot_ts
-        and (spells_in_scope.closed_at is null or spells_in_scope.closed_at >= snapshot_instants.snapshot_ts)
-        and spells_in_scope.spell_start < snapshot_instants.snapshot_ts
-        and (spells_in_scope.spell_end is null or spells_in_scope.spell_end >= snapshot_instants.snapshot_ts)
+    inner join months_in_scope on months_in_scope.month = snapshot_instants.month
+    where months_in_scope.hold_start < snapshot_instants.snapshot_ts
+        and (months_in_scope.hold_end is null or months_in_scope.hold_end >= snapshot_instants.snapshot_ts)
+    union all
+    select
+        snapshot_instants.snapshot_date,
+        snapshot_instants.snapshot_month_index,
+        months_in_scope.stage,
+        months_in_scope.created_day,
+        months_in_scope.won_month_index
+    from snapshot_instants
+    inner join months_in_scope
+        on months_in_scope.open_ended
+        and months_in_scope.month < snapshot_instants.month
+),
+
+outcomes as (
+    select
+        snapshot_date,
+        stage,
+        snapshot_date - created_day as age_days,
+        won_month_index - snapshot_month_index as won_month_offset
+    from held
 ),
 
 final as (

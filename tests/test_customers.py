@@ -10,7 +10,7 @@ import pytest
 from conftest import frame
 
 from journey import cli, customers
-from journey.filters import Filters
+from journey.filters import Filters, default_view
 from journey.settings import Settings
 from journey.store import Store
 
@@ -171,13 +171,85 @@ def test_value_report_ranks_once_for_the_cells_the_scatter_and_the_list(store: S
         return store.query(name, **params)
 
     report = customers.value_report(counting, MARCH, settings, "below_marginal_cost")
-    assert names == ["customer_value"]
+    assert names == ["customer_value_kept", "customer_value"]  # is the view kept ranked? (not March: raw)
     assert report.cells.equals(customers.value_cells(store.query, MARCH, settings))
     # 4 customers, fewer than SCATTER_POINTS: every one, by margin
     assert report.points.select("customer_id", "group").rows() == [
         ("c4", "most valuable"), ("c1", "other"), ("c2", "other"), ("c3", "below marginal cost")]
     assert (report.listed.total, report.listed.rows.select("customer_id", "margin", "groups").rows()) == (
         1, [("c3", -15.5, "below marginal cost")])
+
+
+# the default view: the 28 days up to the newest contact (i10, 1 April), as every page opens
+VIEW = default_view(date(2026, 4, 1))
+
+
+def recording(store: Store, kept: list[bool]) -> customers.Query:
+    """store.query that notes whether customer_value read the kept ranking."""
+    def query(name: str, **params: object) -> pl.DataFrame:
+        if name == "customer_value":
+            kept.append(bool(params["from_rollup"]))
+        return store.query(name, **params)
+    return query
+
+
+def same_report(left: customers.ValueReport, right: customers.ValueReport) -> None:
+    cell_keys = ["segment", "region", "margin_percentile", "is_most_valuable", "is_below_marginal_cost",
+                 "is_fastest_growing", "in_pareto"]
+    cells = left.cells.sort(cell_keys), right.cells.sort(cell_keys)
+    assert cells[0].drop(pl.selectors.float()).equals(cells[1].drop(pl.selectors.float()))
+    for column in cells[0].select(pl.selectors.float()).columns:
+        assert cells[0][column].to_list() == pytest.approx(cells[1][column].to_list())
+    assert left.points.equals(right.points)
+    assert left.listed.total == right.listed.total and left.listed.rows.equals(right.listed.rows)
+
+
+def test_the_default_view_is_ranked_once_per_load_and_read_as_the_raw_tables_rank_it(store: Store,
+                                                                                   settings: Settings) -> None:
+    seed_value(store)
+    kept: list[bool] = []
+    query = recording(store, kept)
+    for group in (*customers.GROUPS, "all", "most_contacts"):
+        from_kept = customers.value_report(query, VIEW, settings, group)
+        store.use_rollups = False
+        same_report(from_kept, customers.value_report(query, VIEW, settings, group))
+        store.use_rollups = True
+    assert kept == [True, False] * 5
+    # 5 March - 1 April: c4 70; c1 order o1 35 - web 0.2 = 34.8; c2 7 - sms 0.5 - sms 0.5 = 6; c3 -15.5
+    listed = customers.value_report(query, VIEW, settings, "all").listed.rows
+    assert listed.select("customer_id", "margin").rows() == [("c4", 70.0), ("c1", 34.8), ("c2", 6.0),
+                                                             ("c3", -15.5)]
+    assert customers.value_summary(customers.value_report(query, VIEW, settings).cells)["most_valuable"] == {
+        "count": 1, "margin": 70.0}
+
+
+def test_a_load_forgets_the_kept_view_until_it_is_ranked_again_and_other_views_rank_from_raw_tables(
+        store: Store, settings: Settings) -> None:
+    seed_value(store)
+    kept: list[bool] = []
+    query = recording(store, kept)
+    late = _contact("i11", "c3", n, "voice", "inbound", "service", "complaint", "2026-04-01 02:00:00", n)
+    store.load({"interactions": frame([late])}, settings, rank_customers=False)
+    assert store.query("customer_value_kept").height == 0
+
+    def c3_margin() -> float:
+        rows = customers.value_report(query, VIEW, settings, "below_marginal_cost").listed.rows
+        return float(rows.filter(pl.col("customer_id") == "c3")["margin"].item())
+
+    assert c3_margin() == -21.5 and kept == [False]  # the new contact counts at once, ranked from raw tables
+    store.rank_customers(settings)
+    assert c3_margin() == -21.5 and kept == [False, True]
+    customers.value_report(query, Filters(VIEW.start, VIEW.end, region=("north",)), settings)
+    customers.value_report(query, VIEW, Settings(gross_margin=0.4))
+    customers.value_report(query, MARCH, settings)
+    assert kept == [False, True, False, False, False]  # a filter, another margin, another range
+
+
+def test_a_store_without_contacts_keeps_no_view(store: Store, settings: Settings) -> None:
+    store.load({"customers": frame([{"customer_id": "c1", "name": "Ann", "segment": "smb", "region": "north"}])},
+               settings)
+    assert store.query("customer_value_kept").height == 0
+    assert customers.value_report(store.query, VIEW, settings).cells.height == 0
 
 
 def test_customer_lists_of_each_group_in_its_order(store: Store, settings: Settings) -> None:

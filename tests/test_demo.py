@@ -406,7 +406,8 @@ def test_build_loads_every_generated_row(store: Store, tables: dict[str, pl.Data
     with store.connect() as connection:
         stored = {t: connection.execute(sa.text(f"select count(*) from {t}")).scalar() for t in counts}
     assert stored == counts == {name: frame.height for name, frame in tables.items()}
-    assert len(messages) == len(schema.SPECS) + 1
+    assert len(messages) == len(schema.SPECS) + 2 and messages[-1] == "ranking customers"
+    assert store.query("customer_value_kept").height == 1  # ranked once, after the last table
 
 
 def test_write_folder_writes_one_csv_per_table_with_the_spec_columns(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ adds the cells up, takes the rates and fetches only the rows a page shows.
 from __future__ import annotations
 
 import calendar
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -16,7 +17,7 @@ import polars as pl
 
 from journey import kpis, schema
 from journey.access import EVERYONE, Scope
-from journey.filters import Filters, local_midnight_utc
+from journey.filters import DIMENSIONS, Filters, default_view, local_midnight_utc
 from journey.settings import Settings
 
 Query = Callable[..., pl.DataFrame]
@@ -105,12 +106,34 @@ CUSTOMER_COLUMNS = ("customer_id", "name", "segment", "region", "contacts_count"
                     *(f"is_{name}" for name in GROUPS))
 
 
+# The default view (no filter, the default range) ranked once per load and kept (rollup_customer_values), under
+# a key naming what it was computed for: a view with other parameters ranks from the raw tables.
+VIEW_KEY = "rollup_customer_values"
+VIEW_TABLES = ("customers", "interactions", "orders")  # loads that change the kept view
+_VIEW_PARAMS = ("start_ts", "end_ts", "orders_from_ts", "recent_start_ts", "prior_start_ts", "gross_margin",
+                *(f"cost_{channel}" for channel in schema.CHANNELS))
+
+
+def view_key(params: dict[str, Any]) -> str:
+    """The parameters that decide the kept view's values and ranks, as one string."""
+    return json.dumps({name: str(params[name]) for name in _VIEW_PARAMS}, sort_keys=True)
+
+
+def stored_view_params(newest: date, settings: Settings) -> dict[str, Any]:
+    """customer_value's parameters that list every customer of the default view with its values and ranks."""
+    return {**value_params(default_view(newest), settings), "group": "all", "limit": 2**62, "points": 1,
+            "from_rollup": False}
+
+
 def value_report(query: Query, flt: Filters, settings: Settings, group: str = "most_valuable",
                  limit: int = LIST_LIMIT) -> ValueReport:
     """The value cells, the scatter's points (at most SCATTER_POINTS) and the first `limit` customers of `group`
     (most valuable and fastest growing first, most negative margin first, most contacts first; all: by margin)."""
-    rows = typed(query("customer_value", **value_params(flt, settings), group=group, limit=limit,
-                       points=SCATTER_POINTS))
+    params = value_params(flt, settings)
+    unfiltered = all(params[f"all_{dimension}s"] for dimension in DIMENSIONS)
+    kept = query("customer_value_kept")["value_key"] if unfiltered else pl.Series([])
+    rows = typed(query("customer_value", **params, group=group, limit=limit, points=SCATTER_POINTS,
+                       from_rollup=view_key(params) in kept))
     kind = pl.col("row_kind")
     cells = rows.filter(kind == "cell").select(CELL_COLUMNS)
     listed = rows.filter(kind == "listed")

@@ -11,6 +11,7 @@ from typing import Any
 from journey.settings import Settings
 
 DIMENSIONS = ("channel", "segment", "region", "team")
+DEFAULT_DAYS = 28  # every page opens on the days up to the newest contact
 MAX_RANGE_DAYS = 3 * 366  # a longer range is cut, with a note, so one link cannot scan a decade
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -50,6 +51,11 @@ class Filters:
         query = {"from": self.start.isoformat(), "to": self.end.isoformat()}
         query.update({d: ",".join(getattr(self, d)) for d in DIMENSIONS if getattr(self, d)})
         return query
+
+
+def default_view(newest: date) -> Filters:
+    """What every page shows first: the DEFAULT_DAYS up to the newest contact's day, nothing else chosen."""
+    return Filters(newest - timedelta(days=DEFAULT_DAYS - 1), newest)
 
 
 def local_midnight_utc(day: date, settings: Settings) -> datetime:

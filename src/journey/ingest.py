@@ -15,7 +15,7 @@ import numpy as np
 import polars as pl
 import sqlalchemy as sa
 
-from journey import schema, validate
+from journey import customers, schema, validate
 from journey.schema import REQUIRED_TABLES, SPEC_BY_NAME, TableSpec
 from journey.settings import Settings
 from journey.store import Store, new_id
@@ -120,6 +120,9 @@ class _Loader:
         try:
             if error[0] is None:
                 self.wait()
+                if any(table in customers.VIEW_TABLES for table in self.loaded):
+                    self.progress("ranking customers for the Customers page")
+                    self.store.rank_customers()
         finally:
             self.failed = self.failed or error[0] is not None  # an error in the caller: nothing more loads
             self.worker.shutdown(wait=True)  # no load outlives the import
@@ -133,7 +136,7 @@ class _Loader:
         if self.failed:
             raise CancelledError(f"{table}: not loaded, an earlier table failed")
         try:
-            self.store.load({table: frame})
+            self.store.load({table: frame}, rank_customers=False)  # once, after the last table
         except BaseException:
             self.failed = True
             raise

@@ -10,7 +10,10 @@ stage changed.
 
 Opportunities are not additive by day: `rollup_opportunity_spells` holds one row per stage spell of a deal
 (the stage, from its row until the next one), recomputed per deal a load touches (and for the deals of
-customers who change segment or region). The pipeline as of any instant is then a filter on one table.
+customers who change segment or region). The pipeline as of any instant is then a filter on one table;
+`rollup_opportunity_spell_months`, rebuilt from the spells of the same deals, holds each spell once per UTC month
+in which it holds an instant, so a set of monthly snapshots joins on the month instead of comparing every spell
+with every snapshot.
 
 Reading: `Store.query` runs `rollup_<name>.sql` in place of `<name>.sql` (same parameters, same columns)
 only when the rollup answers exactly: same time zone and repeat window, a range of whole local days, the
@@ -38,7 +41,7 @@ REPEAT_WINDOW_KEY = "rollup_repeat_window_sec"
 MIXED_JOURNEYS_KEY = "rollup_mixed_journeys"
 FIRST_STAGE_KEY = "rollup_first_stage"
 VERSION_KEY = "rollup_version"
-VERSION = 2  # the set of rollups this code keeps: a store built by another version is rebuilt at its next load
+VERSION = 4  # the set of rollups this code keeps: a store built by another version is rebuilt at its next load
 
 # rollup table -> build query; in rebuild order (journey days read rollup_journeys)
 BUILDS = {
@@ -49,15 +52,18 @@ BUILDS = {
     "rollup_survey_days": "rollup_build_survey_days",
     "rollup_journeys": "rollup_build_journeys",
     "rollup_journey_days": "rollup_build_journey_days",
+    "rollup_rated_events": "rollup_build_rated_events",
+    "rollup_contact_stages": "rollup_build_contact_stages",
     "rollup_rating_days": "rollup_build_rating_days",
     "rollup_rating_products": "rollup_build_rating_products",
     "rollup_order_days": "rollup_build_order_days",
     "rollup_opportunity_spells": "rollup_build_opportunity_spells",
+    "rollup_opportunity_spell_months": "rollup_build_opportunity_spell_months",  # reads the spells
     "rollup_customer_groups": "rollup_build_customer_groups",
 }
 # touched set -> the day rollups rebuilt from it
 DAY_ROLLUPS = {
-    "contact": ("rollup_channel_days", "rollup_contact_days", "rollup_contact_cells"),
+    "contact": ("rollup_channel_days", "rollup_contact_days", "rollup_contact_cells", "rollup_contact_stages"),
     "csat": ("rollup_contact_csat",),
     "survey": ("rollup_survey_days",),
     "journey": ("rollup_journey_days",),
@@ -81,9 +87,10 @@ OPPORTUNITY_TABLES = ("customers", "opportunities", "opportunity_stages")
 def rollups_of(table: str) -> tuple[str, ...]:
     """The rollup tables a load of `table` may change."""
     families = FAMILIES.get(table, ())
-    return (*(("rollup_journeys",) if "journey" in families else ()),
+    return (*(("rollup_journeys", "rollup_rated_events") if "journey" in families else ()),
             *(name for family in families for name in DAY_ROLLUPS[family]),
-            *(("rollup_opportunity_spells",) if table in OPPORTUNITY_TABLES else ()),
+            *(("rollup_opportunity_spells", "rollup_opportunity_spell_months") if table in OPPORTUNITY_TABLES
+              else ()),
             *(("rollup_customer_groups",) if table == "customers" else ()))
 
 
@@ -133,6 +140,7 @@ class Maintenance:
             self.sql(f"create temp table touched_{family}_days (day date)")
         self.sql("create temp table touched_journeys (journey_id varchar)")
         self.sql("create temp table touched_opportunities (opportunity_id varchar)")
+        self.sql("create temp table touched_rated_customers (customer_id varchar)")
 
     def before(self, table: str) -> None:
         """Note what the load is about to change; `stage` holds the new rows, `replaced` the rows they replace."""
@@ -156,6 +164,8 @@ class Maintenance:
             self._days("rating", "occurred_at")
             self.sql("insert into touched_journeys select journey_id from stage union "
                      "select journey_id from replaced")
+            self.sql("insert into touched_rated_customers select customer_id from stage union "
+                     "select customer_id from replaced")
         elif table == "orders":
             self._days("order", "ordered_at")
         elif table == "returns":
@@ -193,6 +203,8 @@ class Maintenance:
         if table == "interactions":  # contacts whose repeat gap the load changed (see Store._load_table)
             self.sql(f"insert into touched_contact_days select {local_day('started_at')} from gap_changed")
         families = FAMILIES.get(table, ())
+        if table == "journey_events":  # rated events carry the customer's other events (next buy, previous rating)
+            self._rated_events()
         if "journey" in families:
             self._journeys()
         for family in families:
@@ -204,14 +216,19 @@ class Maintenance:
         self._table_stats(table)
 
     def _opportunities(self) -> None:
-        self.sql("delete from rollup_opportunity_spells where opportunity_id in "
-                 "(select opportunity_id from touched_opportunities)")
-        self._insert("rollup_opportunity_spells")
+        for table in ("rollup_opportunity_spells", "rollup_opportunity_spell_months"):  # months read the spells
+            self.sql(f"delete from {table} where opportunity_id in (select opportunity_id from touched_opportunities)")
+            self._insert(table)
 
     def _customer_groups(self) -> None:
         """Whole: one pass over customers per customer load, a few hundred rows."""
         self.sql("delete from rollup_customer_groups")
         self._insert("rollup_customer_groups")
+
+    def _rated_events(self) -> None:
+        self.sql("delete from rollup_rated_events where customer_id in "
+                 "(select customer_id from touched_rated_customers)")
+        self._insert("rollup_rated_events")
 
     def _journeys(self) -> None:
         touched = "journey_id in (select journey_id from touched_journeys)"
@@ -235,7 +252,7 @@ class Maintenance:
     def _insert(self, table: str) -> None:
         keys = schema.ROLLUPS[table].c.keys()
         # in time order: a range of days then reads adjacent pages, not one row from each
-        order = next((f" order by {key}" for key in ("day", "created_at") if key in keys), "")
+        order = next((f" order by {key}" for key in ("day", "month", "created_at") if key in keys), "")
         self.sql(f"insert into {table} ({', '.join(keys)}) select {', '.join(keys)} "
                  f"from ({build_text(BUILDS[table])}) as built{order}")
 
@@ -256,6 +273,8 @@ class Maintenance:
             self.sql(f"insert into touched_{family}_days select distinct {local_day(column)} from {table}")
         self.sql("insert into touched_journeys select distinct journey_id from journey_events")
         self._insert("rollup_journeys")
+        self.sql("insert into touched_rated_customers select distinct customer_id from journey_events")
+        self._rated_events()
         self.sql("insert into touched_journey_days select distinct day from rollup_journeys")
         self._count_mixed()
         for family, tables in DAY_ROLLUPS.items():
@@ -307,6 +326,10 @@ ROUTES = {
     "weekly_order_cells": Route("rollup_weekly_order_cells"),
     # products are rolled up without the filter dimensions
     "curve_ratings_daily": Route("rollup_curve_ratings_daily", ("all_channels", "all_segments", "all_regions")),
+    "journey_stage_reasons": Route("rollup_journey_stage_reasons"),
+    "journey_worst": Route("rollup_journey_worst"),
+    # a channel filter changes which rating is a customer's first in the range
+    "journey_repurchase": Route("rollup_journey_repurchase", ("all_channels",)),
     "store_extent": Route("rollup_store_extent"),
     "filter_values": Route("rollup_filter_values"),
     "health_counts": Route("rollup_health_counts"),
@@ -314,6 +337,10 @@ ROUTES = {
     "pipeline_open_cells": Route("rollup_pipeline_open_cells"),
     "pipeline_stage_outcomes": Route("rollup_pipeline_stage_outcomes"),
     "pipeline_timing_cells": Route("rollup_pipeline_timing_cells"),
+    "pipeline_changes": Route("rollup_pipeline_changes"),
+    "pipeline_stage_transitions": Route("rollup_pipeline_stage_transitions"),
+    # the Customers page's default view, ranked after each load (Store.rank_customers): its key, when it is kept
+    "customer_value_kept": Route("rollup_customer_value_kept"),
 }
 CHECKED = {"repeat_window_sec", "first_stage"}  # compared with the rollup's own setting rather than bound
 INSTANTS = ("start_ts", "end_ts", "split_ts")

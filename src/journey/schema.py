@@ -268,6 +268,21 @@ rollup_tables = sa.Table(  # rows and newest time per table, for Data health (a 
     sa.Column("newest_at", sa.DateTime()),
 )
 _postgres_index("rollup_journeys_journey", ROLLUPS["rollup_journeys"], "journey_id")
+ROLLUPS["rollup_contact_stages"] = _rollup(  # contacts by journey stage and reason (Journey page's stage drill-down)
+    "rollup_contact_stages", ("day", "team", "stage", "reason", "channel", "segment", "region"),
+    ("contacts_count", "resolved_known_count", "resolved_count"))
+# Every rated journey event, with the previous rated event of its customer at its stage (prev_at) and, at receive
+# and return, the customer's next completed buy of another journey (next_buy_at); kept per customer a load touches.
+# A customer's first rating in a range is then a filter, and a repurchase within any window a comparison.
+ROLLUPS["rollup_rated_events"] = sa.Table(
+    "rollup_rated_events", metadata,
+    sa.Column("day", sa.Date()),
+    *(sa.Column(name, sa.String()) for name in ("event_id", "customer_id", "journey_id", "stage", "channel")),
+    sa.Column("rating", sa.Integer()),
+    *(sa.Column(name, sa.DateTime()) for name in ("occurred_at", "prev_at", "next_buy_at")),
+)
+_postgres_index("rollup_rated_events_stage", ROLLUPS["rollup_rated_events"], "stage", "occurred_at")
+_postgres_index("rollup_rated_events_customer", ROLLUPS["rollup_rated_events"], "customer_id")
 # One row per stage spell of an opportunity: the stage it sat in from spell_start until spell_end (the next
 # stage row; null = still there), with the deal's own columns and its customer's segment and region, so the
 # pipeline as of any instant is a filter on one small table instead of a latest-row search per snapshot.
@@ -279,9 +294,45 @@ ROLLUPS["rollup_opportunity_spells"] = sa.Table(
     *(sa.Column(name, sa.DateTime()) for name in ("created_at", "closed_at", "spell_start", "spell_end")),
     sa.Column("expected_close_date", sa.Date()),
     sa.Column("first_in_stage", sa.Boolean()),  # the deal's first spell in this stage
+    sa.Column("repeats", sa.Boolean()),  # the previous spell is in the same stage (a repeated row: no move)
+    sa.Column("next_move_stage", sa.String()),  # the deal's next spell in another stage (null = none)
+    sa.Column("next_move_at", sa.DateTime()),
 )
 ROLLUPS["rollup_customer_groups"] = sa.Table(  # the segment and region filters' values, without reading customers
     "rollup_customer_groups", metadata,
     sa.Column("segment", sa.String()), sa.Column("region", sa.String()), sa.Column("customers_count", sa.BigInteger()),
 )
 _postgres_index("rollup_opportunity_spells_opportunity", ROLLUPS["rollup_opportunity_spells"], "opportunity_id")
+# Each spell once per UTC month in which it holds an instant (hold_start < t <= hold_end), so the pipeline's
+# monthly snapshots join on the month (an equality) and check the exact instant after, instead of comparing
+# every spell with every snapshot. A spell still open (hold_end null) has one row, its first month, open_ended.
+ROLLUPS["rollup_opportunity_spell_months"] = sa.Table(
+    "rollup_opportunity_spell_months", metadata,
+    sa.Column("month", sa.Date()),
+    *(sa.Column(name, sa.String()) for name in ("opportunity_id", "owner_id", "segment", "region", "stage")),
+    *(sa.Column(name, sa.DateTime()) for name in ("hold_start", "hold_end")),
+    sa.Column("open_ended", sa.Boolean()),
+    sa.Column("created_day", sa.Date()),  # local, in the rollup time zone
+    sa.Column("won_month_index", sa.Integer()),  # year * 12 + month - 1 of the local month of a win
+)
+_spell_months = ROLLUPS["rollup_opportunity_spell_months"]
+_postgres_index("rollup_opportunity_spell_months_opportunity", _spell_months, "opportunity_id")
+# the open-ended rows, read for every snapshot after their month (a range join over these few only)
+sa.Index("rollup_opportunity_spell_months_open", _spell_months.c.month,
+         postgresql_where=_spell_months.c.open_ended).ddl_if(dialect="postgresql")
+# The Customers page's default view (the days up to the newest contact, no filter) as customer_value.sql returns
+# it for every customer (row_kind 'listed', with values, ranks and group flags) and its cells (row_kind 'cell'),
+# ranked again after every load (Store.rank_customers). Ranking 400k customers costs a second on DuckDB and ten
+# on PostgreSQL; the page then reads the ranks.
+ROLLUPS["rollup_customer_values"] = sa.Table(
+    "rollup_customer_values", metadata,
+    *(sa.Column(name, sa.String()) for name in ("row_kind", "customer_id", "name", "segment", "region")),
+    *(sa.Column(name, sa.BigInteger()) for name in ("margin_percentile", "margin_rank", "population_count")),
+    *(sa.Column(name, sa.Boolean()) for name in ("is_most_valuable", "is_below_marginal_cost", "is_fastest_growing",
+                                                  "in_pareto")),
+    *(sa.Column(name, sa.BigInteger()) for name in ("customers_count", "contacts_count")),
+    *(sa.Column(name, sa.Double()) for name in (
+        "revenue", "cost_to_serve", "margin", "revenue_last_6m", "revenue_prior_6m", "revenue_growth", "revenue_sum",
+        "cost_to_serve_sum", "margin_sum", "positive_margin_sum", "revenue_growth_sum")),
+)
+_postgres_index("rollup_customer_values_customer", ROLLUPS["rollup_customer_values"], "customer_id")

@@ -54,18 +54,10 @@ class Store:
 
         Where a rollup gives exactly the same answer, its query (queries/rollup_<name>.sql) runs instead.
         """
-        # an empty IN list does not bind on every engine; callers pair lists with an `all_` flag
-        bound = {k: (list(v) or [""]) if isinstance(v, (list, tuple)) else v for k, v in params.items()}
         with self.connect() as connection:
             if self.use_rollups and name in rollups.ROUTES:
                 name = rollups.choose(name, params, _rollup_meta(connection))
-            sql = query_text(name)
-            statement = sa.text(sql).bindparams(*(
-                sa.bindparam(key, expanding=True)
-                for key, value in params.items()
-                if isinstance(value, (list, tuple)) and re.search(rf":{key}\b", sql)
-            ))
-            result = connection.execute(statement, bound)
+            result = connection.execute(*_statement(query_text(name), params))
             columns = list(result.keys())
             rows = result.fetchall()
         return pl.DataFrame([tuple(r) for r in rows], schema=columns, orient="row",
@@ -84,6 +76,7 @@ class Store:
     def init(self) -> None:
         """Create missing tables and record the schema version (an existing store is upgraded)."""
         with self.connect() as connection:
+            _drop_changed_rollups(connection)
             schema.metadata.create_all(connection)
             stored = connection.execute(
                 sa.select(schema.journey_meta.c.value).where(schema.journey_meta.c.key == "schema_version")
@@ -106,17 +99,24 @@ class Store:
             ).scalar()
         return int(value or 0)
 
-    def load(self, tables: dict[str, pl.DataFrame], settings: settings_module.Settings | None = None) -> None:
+    def load(self, tables: dict[str, pl.DataFrame], settings: settings_module.Settings | None = None,
+             rank_customers: bool = True) -> None:
         """Upsert rows by key, one transaction per table, in load order; rows must already be valid.
 
         Each table's transaction also brings the rollups up to date, for the time zone and repeat window
-        of `settings` (default: the configuration).
+        of `settings` (default: the configuration). Then the Customers page's default view is ranked again
+        when a loaded table changes it (a caller loading table by table passes False and calls
+        `rank_customers` once at the end).
         """
+        from journey import customers  # it reads the store through access scopes
+
         settings = settings or settings_module.load()
         for spec in schema.SPECS:
             frame = tables.get(spec.name)
             if frame is not None and frame.height:
                 self._load_table(spec, _conform(spec, frame), settings)
+        if rank_customers and any(tables.get(name) is not None for name in customers.VIEW_TABLES):
+            self.rank_customers(settings)
 
     def refresh_rollups(self, settings: settings_module.Settings | None = None) -> None:
         """Rebuild every rollup from the raw tables (e.g. after changing the time zone or repeat window)."""
@@ -130,8 +130,45 @@ class Store:
             _next_data_version(run)
             run("commit")
             self._analyze(run, *rollups.BUILDS)
+        self.rank_customers(settings)
+
+    def rank_customers(self, settings: settings_module.Settings | None = None) -> None:
+        """Rank the Customers page's default view once and keep it in rollup_customer_values (journey.customers).
+
+        Loads of the tables it reads forget the kept view in their own transaction; until this runs again the
+        page ranks from the raw tables.
+        """
+        from journey import customers
+
+        settings = settings or settings_module.load()
+        columns = ", ".join(schema.ROLLUPS["rollup_customer_values"].c.keys())
+        with _writing(self), self.engine.begin() as connection:
+            if self.dialect == "duckdb":  # its bar would draw over the import's progress lines
+                connection.execute(sa.text("set enable_progress_bar = false"))
+            connection.execute(sa.text("delete from rollup_customer_values"))
+            connection.execute(sa.text("delete from journey_meta where key = :key"), {"key": customers.VIEW_KEY})
+            meta = _rollup_meta(connection)  # the newest day is read from the rollups: they must be this version's
+            if (meta.get(rollups.VERSION_KEY), meta.get(rollups.TIME_ZONE_KEY)) != (str(rollups.VERSION),
+                                                                                     settings.time_zone):
+                return
+            newest = connection.execute(sa.text(query_text("rollup_store_extent")),
+                                        {"tz": settings.time_zone}).one().newest_date
+            if newest is None:
+                return
+            params = customers.stored_view_params(newest, settings)
+            connection.execute(*_statement(
+                f"insert into rollup_customer_values ({columns}) select {columns} "
+                f"from ({query_text('customer_value')}) as ranked where row_kind in ('cell', 'listed')", params))
+            connection.execute(sa.text("insert into journey_meta (key, value) values (:key, :value)"),
+                               {"key": customers.VIEW_KEY, "value": customers.view_key(params)})
+        if self.dialect == "postgresql":
+            with self.engine.connect() as connection:
+                connection.execute(sa.text("analyze rollup_customer_values"))
+                connection.commit()
 
     def _load_table(self, spec: schema.TableSpec, frame: pl.DataFrame, settings: settings_module.Settings) -> None:
+        from journey import customers
+
         columns = ", ".join(c.name for c in spec.columns)
         with self._driver() as (driver, run):
             run(f"create temp table stage as select {columns} from {spec.name} where false")
@@ -160,6 +197,8 @@ class Store:
                 upkeep.after(spec.name)
             else:
                 upkeep.rebuild()
+            if spec.name in customers.VIEW_TABLES:  # the kept Customers view is ranked again after the load
+                run(f"delete from journey_meta where key = '{customers.VIEW_KEY}'")
             _next_data_version(run)
             run("commit")
             if frame.height >= ANALYZE_ROWS or not current:
@@ -282,6 +321,18 @@ def _next_data_version(run: Any) -> None:
     run("update journey_meta set value = cast(cast(value as integer) + 1 as varchar) where key = 'data_version'")
 
 
+def _statement(sql: str, params: dict[str, Any]) -> tuple[sa.TextClause, dict[str, Any]]:
+    """`sql` with its list parameters bound as expanding IN lists, and the values to execute it with."""
+    # an empty IN list does not bind on every engine; callers pair lists with an `all_` flag
+    bound = {k: (list(v) or [""]) if isinstance(v, (list, tuple)) else v for k, v in params.items()}
+    statement = sa.text(sql).bindparams(*(
+        sa.bindparam(key, expanding=True)
+        for key, value in params.items()
+        if isinstance(value, (list, tuple)) and re.search(rf":{key}\b", sql)
+    ))
+    return statement, bound
+
+
 def _rollup_meta(connection: sa.Connection) -> dict[str, str]:
     rows = connection.execute(sa.select(schema.journey_meta.c.key, schema.journey_meta.c.value).where(
         schema.journey_meta.c.key.like("rollup_%"))).all()
@@ -308,6 +359,18 @@ def query_text(name: str) -> str:
     return "\n".join(line for line in lines if not line.lstrip().startswith("--"))
 
 
+def _drop_changed_rollups(connection: sa.Connection) -> None:
+    """Rollup tables whose columns this Journey changed (looked at only in a store whose rollups another version
+    built): they hold derived rows only, so they are dropped and created anew, and the next load rebuilds them."""
+    stored = set(sa.inspect(connection).get_table_names())
+    if "journey_meta" not in stored or _rollup_meta(connection).get(rollups.VERSION_KEY) == str(rollups.VERSION):
+        return
+    for table in schema.ROLLUPS.values():  # the columns of a query, not the inspector's (DuckDB's fails)
+        if table.name in stored and list(connection.execute(
+                sa.text(f"select * from {table.name} limit 0")).keys()) != table.c.keys():
+            table.drop(connection)
+
+
 def open_store(url: str, read_only: bool = False, create: bool = True) -> Store:
     """Open the store at `url`, creating the schema unless `read_only`."""
     try:
@@ -326,6 +389,11 @@ def open_store(url: str, read_only: bool = False, create: bool = True) -> Store:
     elif parsed.get_backend_name() != "postgresql":
         raise StoreError(f"{url!r}: Journey stores live in DuckDB (duckdb:///file) "
                          "or PostgreSQL (postgresql+psycopg://...)")
+    elif read_only:
+        # a page runs a dozen queries and a new connection costs about 10 ms; the ping before each reuse costs
+        # a round trip and notices a restarted server. Loads keep a connection of their own (NullPool): they
+        # change its session settings.
+        options = {"pool_size": 4, "max_overflow": 8, "pool_pre_ping": True, "pool_recycle": 600}
     try:
         engine = sa.create_engine(parsed, **options)
     except (NoSuchModuleError, ArgumentError) as error:

@@ -8,7 +8,7 @@ import threading
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -30,7 +30,6 @@ _BUILD_LOCK = threading.Lock()
 FILTERS_KEY = "journey_filters"
 USER_KEY = "journey_user"  # the signed-in User, set only by the sign-in code below, never from a widget or URL
 SCOPED = ":visible_agents"  # a query naming this returns per-agent rows: it gets the signed-in user's scope
-DEFAULT_DAYS = 28
 
 
 @st.cache_resource(show_spinner=False)
@@ -307,7 +306,7 @@ def new_run() -> None:
 def _filter_widgets() -> Filters:
     known = filter_values()
     newest = newest_day()
-    default = Filters(newest - timedelta(days=DEFAULT_DAYS - 1), newest)
+    default = filters_module.default_view(newest)
     if "flt_range" not in st.session_state:
         flt, notes = filters_module.from_query(st.query_params.to_dict(), default, known)
         st.session_state["flt_range"] = (flt.start, flt.end)

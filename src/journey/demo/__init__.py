@@ -90,8 +90,10 @@ def build(store: Store, scale: str = "small", seed: int = 42, end_date: date | N
     for name in list(tables):
         frame = tables.pop(name)  # let each table go once loaded: large runs to gigabytes
         say(f"loading {name}: {frame.height:,} rows")
-        store.load({name: frame})
+        store.load({name: frame}, rank_customers=False)
         counts[name] = frame.height
+    say("ranking customers")
+    store.rank_customers()
     return counts
 
 
