@@ -1,7 +1,7 @@
 -- name: rollup_build_opportunity_spell_months
 -- grain: one row per stage spell of each opportunity listed in the load's temp table touched_opportunities and per UTC calendar month from the month of the first instant the spell holds to the month of its last (an open-ended spell, of a deal still open in its latest stage: its first month only); read from rollup_opportunity_spells, which the load rebuilt first
 -- params: :tz (the rollup time zone: the created day and the month of a win are local); reads touched_opportunities(opportunity_id), filled by journey.rollups during a load
--- returns: month (first day of a UTC month), opportunity_id, owner_id, segment, region, stage, hold_start, hold_end (the spell holds the instants after hold_start up to hold_end; null = every later one), open_ended (hold_end is null: this row also stands for every later month), created_day (local), won_month_index (year × 12 + month − 1 of the local month of a win; null unless won)
+-- returns: month (first day of a UTC month), opportunity_id, owner_id, segment, region, stage, hold_start, hold_end (the spell holds the instants after hold_start up to hold_end; null = every later one), open_ended (hold_end is null: this row also stands for every later month), created_day (local), won_month_index (year × 12 + month − 1 of the local month of a win; null unless won), amount, expected_close_date (the deal's)
 with
 
 -- the instants the pipeline queries put a deal in this spell: created_at and spell_start before, closed_at and
@@ -22,6 +22,8 @@ held as (
         end as hold_end,
         case when :tz = 'UTC' then cast(spells.created_at as date)
             else cast((spells.created_at at time zone 'UTC') at time zone :tz as date) end as created_day,
+        spells.amount,
+        spells.expected_close_date,
         case when spells.status = 'won' then
             case when :tz = 'UTC' then spells.closed_at
                 else (spells.closed_at at time zone 'UTC') at time zone :tz end end as won_at
@@ -41,6 +43,8 @@ spans as (
         hold_start,
         hold_end,
         created_day,
+        amount,
+        expected_close_date,
         cast(extract(year from won_at) * 12 + extract(month from won_at) - 1 as integer) as won_month_index,
         cast(date_trunc('month', hold_start) as date) as first_month,
         case when hold_end is null then 0 else cast(
@@ -67,7 +71,9 @@ final as (
         spans.hold_end,
         spans.hold_end is null as open_ended,
         spans.created_day,
-        spans.won_month_index
+        spans.won_month_index,
+        spans.amount,
+        spans.expected_close_date
     from spans
     inner join steps on steps.step <= spans.month_count
 )

@@ -1,5 +1,5 @@
 -- name: rollup_pipeline_open_cells
--- grain: as pipeline_open_cells, from rollup_opportunity_spells (built with the same first stage)
+-- grain: as pipeline_open_cells, from rollup_opportunity_spell_months (built with the same first stage and time zone)
 -- params: as pipeline_open_cells, but :first_stage is the rollup's own (journey.rollups compares it)
 -- returns: as_of_date, owner_id, owner_name, team, stage, age_bucket, close_month, overdue, open_count, amount_sum, amount_sq_sum
 with
@@ -11,46 +11,75 @@ days as (
     from generate_series(cast(:first_step as integer), cast(:last_step as integer)) as steps(step)
 ),
 
-day_instants as materialized (
+local_midnights as (
     select
         as_of_date,
         (cast(as_of_date as timestamp) at time zone :tz) at time zone 'UTC' as as_of_ts
     from days
 ),
 
-spells_in_scope as (
+day_instants as materialized (
     select
-        spells.owner_id,
-        spells.stage,
-        spells.amount,
-        spells.expected_close_date,
-        spells.created_at,
-        spells.closed_at,
-        spells.spell_start,
-        spells.spell_end
-    from rollup_opportunity_spells as spells
-    where (:all_segments or spells.segment in :segments)
-        and (:all_regions or spells.region in :regions)
-        and (:all_teams or spells.owner_id in (select agent_id from agents where team in :teams))
+        as_of_date,
+        as_of_ts,
+        cast(date_trunc('month', as_of_ts) as date) as month  -- UTC, as the rows' months
+    from local_midnights
 ),
 
--- open as of the day (SPEC "Pipeline as of D"), in the stage spell that holds the day's start
-open_deals as (
+months_in_scope as not materialized (
+    select
+        spell_months.month,
+        spell_months.open_ended,
+        spell_months.owner_id,
+        spell_months.stage,
+        spell_months.amount,
+        spell_months.expected_close_date,
+        spell_months.hold_start,
+        spell_months.hold_end,
+        spell_months.created_day
+    from rollup_opportunity_spell_months as spell_months
+    where (:all_segments or spell_months.segment in :segments)
+        and (:all_regions or spell_months.region in :regions)
+        and (:all_teams or spell_months.owner_id in (select agent_id from agents where team in :teams))
+),
+
+-- open as of the day (SPEC "Pipeline as of D"), in the stage spell that holds the day's start: the spell's rows
+-- of the instant's UTC month, then the exact instant; a spell still open also holds every later month
+held as (
     select
         day_instants.as_of_date,
-        spells_in_scope.owner_id,
-        spells_in_scope.stage,
-        spells_in_scope.amount,
-        spells_in_scope.expected_close_date,
-        day_instants.as_of_date
-            - case when :tz = 'UTC' then cast(spells_in_scope.created_at as date)
-                else cast((spells_in_scope.created_at at time zone 'UTC') at time zone :tz as date) end as age_days
-    from spells_in_scope
-    inner join day_instants
-        on spells_in_scope.created_at < day_instants.as_of_ts
-        and (spells_in_scope.closed_at is null or spells_in_scope.closed_at >= day_instants.as_of_ts)
-        and spells_in_scope.spell_start < day_instants.as_of_ts
-        and (spells_in_scope.spell_end is null or spells_in_scope.spell_end >= day_instants.as_of_ts)
+        months_in_scope.owner_id,
+        months_in_scope.stage,
+        months_in_scope.amount,
+        months_in_scope.expected_close_date,
+        months_in_scope.created_day
+    from day_instants
+    inner join months_in_scope on months_in_scope.month = day_instants.month
+    where months_in_scope.hold_start < day_instants.as_of_ts
+        and (months_in_scope.hold_end is null or months_in_scope.hold_end >= day_instants.as_of_ts)
+    union all
+    select
+        day_instants.as_of_date,
+        months_in_scope.owner_id,
+        months_in_scope.stage,
+        months_in_scope.amount,
+        months_in_scope.expected_close_date,
+        months_in_scope.created_day
+    from day_instants
+    inner join months_in_scope
+        on months_in_scope.open_ended
+        and months_in_scope.month < day_instants.month
+),
+
+open_deals as (
+    select
+        as_of_date,
+        owner_id,
+        stage,
+        amount,
+        expected_close_date,
+        as_of_date - created_day as age_days
+    from held
 ),
 
 cells as (

@@ -4,8 +4,8 @@
 -- returns: answered_at, survey_id, customer_id, name, segment, region, nps, csat, ces, churn_intent, comment, matches_count (matching surveys in all)
 with
 
--- the survey's contact only for the channel and team filters (joined: a few surveys, looked up by key);
--- `not :all_...` empties a filter's subquery when the filter is off (DuckDB then skips its join)
+-- the survey's contact read only for the channel and team filters, through a semi-join whose guard sits inside
+-- the subquery: with no filter set neither engine reads interactions (a left join read a month of contacts)
 answers as (
     select
         surveys.answered_at,
@@ -17,16 +17,17 @@ answers as (
         surveys.churn_intent,
         surveys.comment
     from surveys
-    left join interactions on interactions.interaction_id = surveys.interaction_id
     where surveys.answered_at >= :start_ts
         and surveys.answered_at < :end_ts
         and (surveys.nps <= 6 or surveys.churn_intent)
         and surveys.comment is not null
         and surveys.comment <> ''
         and lower(surveys.comment) like :pattern escape '!'
-        and (:all_channels or interactions.channel in :channels)
-        and (:all_teams or interactions.agent_id in (
-            select agent_id from agents where not :all_teams and team in :teams))
+        and (:all_channels or surveys.interaction_id in (
+            select interaction_id from interactions where not :all_channels and channel in :channels))
+        and (:all_teams or surveys.interaction_id in (
+            select interaction_id from interactions where not :all_teams and agent_id in (
+                select agent_id from agents where team in :teams)))
         and (:all_segments or surveys.customer_id in (
             select customer_id from customers where not :all_segments and segment in :segments))
         and (:all_regions or surveys.customer_id in (

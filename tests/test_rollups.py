@@ -181,6 +181,39 @@ def test_a_stage_entered_at_midnight_counts_from_the_next_day_and_a_tie_goes_to_
             assert store.query("pipeline_open_cells", **view)["stage"].to_list() == stages, (use_rollups, day)
 
 
+def test_open_cells_from_the_month_rows_hold_a_spell_up_to_an_instant_that_ends_it_exactly(store: Store) -> None:
+    """As of 1 March (midnight UTC) o1 is still qualified (proposal starts at that instant) and o2, lost at that
+    instant, still open; as of 15 April o1 comes from its open-ended proposal row of March and o2 is gone."""
+    settings = Settings()
+    deal = {"customer_id": "c1", "owner_id": "a1"}
+    store.load({"customers": frame([{"customer_id": "c1", "segment": "smb"}]),
+                "agents": frame([{"agent_id": "a1", "name": "Ann", "team": "t1"}]),
+                "opportunities": frame([
+                    {**deal, "opportunity_id": "o1", "amount": 100.0, "created_at": "2026-01-20 10:00:00",
+                     "expected_close_date": "2026-05-10", "stage": "proposal", "status": "open"},
+                    {**deal, "opportunity_id": "o2", "amount": 50.0, "created_at": "2026-01-25 10:00:00",
+                     "expected_close_date": "2026-02-15", "stage": "lead", "status": "lost",
+                     "closed_at": "2026-03-01 00:00:00"}]),
+                "opportunity_stages": frame([
+                    {"opportunity_id": "o1", "stage": "qualified", "entered_at": "2026-02-10 00:00:00"},
+                    {"opportunity_id": "o1", "stage": "proposal", "entered_at": "2026-03-01 00:00:00"}])}, settings)
+    view = {**Filters(date(2026, 4, 15), date(2026, 4, 15)).params(settings), "first_stage": "lead",
+            "as_of_date": date(2026, 4, 15), "base_date": date(2026, 4, 1), "first_step": 1, "last_step": 2,
+            "all_agents_visible": True, "visible_agents": [], "scope_salt": "salt"}
+    with store.connect() as connection:
+        assert rollups.choose("pipeline_open_cells", view, _rollup_meta(connection)) == "rollup_pipeline_open_cells"
+    expected = [(date(2026, 2, 1), "lead", 0, date(2026, 2, 1), False, 1, 50.0),   # o2, 7 days old
+                (date(2026, 2, 1), "lead", 0, date(2026, 5, 1), False, 1, 100.0),  # o1, 12 days old
+                (date(2026, 3, 1), "lead", 1, date(2026, 2, 1), True, 1, 50.0),
+                (date(2026, 3, 1), "qualified", 1, date(2026, 5, 1), False, 1, 100.0),
+                (date(2026, 4, 15), "proposal", 1, date(2026, 5, 1), False, 1, 100.0)]  # 85 days old
+    for use_rollups in (True, False):
+        store.use_rollups = use_rollups
+        cells = store.query("pipeline_open_cells", **view)
+        assert cells.select("as_of_date", "stage", "age_bucket", "close_month", "overdue", "open_count",
+                            "amount_sum").rows() == expected, use_rollups
+
+
 def test_another_first_stage_reads_the_raw_pipeline_tables() -> None:
     meta = {**BUILT, rollups.REPEAT_WINDOW_KEY: "604800.0", rollups.FIRST_STAGE_KEY: "lead"}
     view = pipeline_views(Settings(), [])[0]

@@ -41,7 +41,7 @@ REPEAT_WINDOW_KEY = "rollup_repeat_window_sec"
 MIXED_JOURNEYS_KEY = "rollup_mixed_journeys"
 FIRST_STAGE_KEY = "rollup_first_stage"
 VERSION_KEY = "rollup_version"
-VERSION = 4  # the set of rollups this code keeps: a store built by another version is rebuilt at its next load
+VERSION = 5  # the set of rollups this code keeps: a store built by another version is rebuilt at its next load
 
 # rollup table -> build query; in rebuild order (journey days read rollup_journeys)
 BUILDS = {

@@ -314,6 +314,8 @@ ROLLUPS["rollup_opportunity_spell_months"] = sa.Table(
     sa.Column("open_ended", sa.Boolean()),
     sa.Column("created_day", sa.Date()),  # local, in the rollup time zone
     sa.Column("won_month_index", sa.Integer()),  # year * 12 + month - 1 of the local month of a win
+    sa.Column("amount", sa.Double()),  # the deal's, for the open cells
+    sa.Column("expected_close_date", sa.Date()),
 )
 _spell_months = ROLLUPS["rollup_opportunity_spell_months"]
 _postgres_index("rollup_opportunity_spell_months_opportunity", _spell_months, "opportunity_id")

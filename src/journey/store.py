@@ -143,8 +143,6 @@ class Store:
         settings = settings or settings_module.load()
         columns = ", ".join(schema.ROLLUPS["rollup_customer_values"].c.keys())
         with _writing(self), self.engine.begin() as connection:
-            if self.dialect == "duckdb":  # its bar would draw over the import's progress lines
-                connection.execute(sa.text("set enable_progress_bar = false"))
             connection.execute(sa.text("delete from rollup_customer_values"))
             connection.execute(sa.text("delete from journey_meta where key = :key"), {"key": customers.VIEW_KEY})
             meta = _rollup_meta(connection)  # the newest day is read from the rollups: they must be this version's
@@ -402,6 +400,7 @@ def open_store(url: str, read_only: bool = False, create: bool = True) -> Store:
         sa.event.listen(engine, "connect", _postgres_session)
     if parsed.get_backend_name() == "duckdb":
         _wait_when_busy(engine, BUSY_WAIT_SEC["read" if read_only else "write"])
+        sa.event.listen(engine, "connect", _duckdb_session)
     store = Store(url, engine, read_only)
     if read_only and parsed.get_backend_name() == "duckdb":
         store.holder = _holder(parsed.database or "", engine)
@@ -511,6 +510,12 @@ def _wait_when_busy(engine: sa.Engine, seconds: float) -> None:
                 if not _busy(error) or time.monotonic() > deadline:
                     raise
                 time.sleep(0.05)
+
+
+def _duckdb_session(connection: Any, _record: Any) -> None:
+    """DuckDB draws a progress bar on the terminal for statements over two seconds (loads, rollup rebuilds):
+    it would run over the import's progress lines and fill logs."""
+    connection.execute("set enable_progress_bar = false")
 
 
 def _postgres_session(connection: Any, _record: Any) -> None:
