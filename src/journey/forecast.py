@@ -126,32 +126,29 @@ def timing_rates(cells: pl.DataFrame, model_day: date, settings: Settings) -> pl
     the stage towards all stages, with `min_closed_for_learned` pseudo-deals.
     Out: stage, age_bucket, month_offset, probability (months with no history at all are absent).
     """
-    frames = []
-    for k in range(HORIZON_MONTHS):
-        snapshots = [add_months(model_day, -j) for j in range(k + 1, LOOKBACK_MONTHS + 1)]
-        seen = cells.filter(pl.col("snapshot_date").is_in(snapshots)).with_columns(
-            won=pl.when(pl.col("won_month_offset") == k).then(pl.col("deal_count")).otherwise(0))
-        if seen["deal_count"].sum() > 0:
-            frames.append(_shrunk(seen, settings).with_columns(month_offset=pl.lit(k, pl.Int64)))
-    schema = {"stage": pl.String, "age_bucket": pl.Int64, "month_offset": pl.Int64, "probability": pl.Float64}
-    if not frames:
-        return pl.DataFrame(schema=schema)
-    return pl.concat([f.select(list(schema)).cast(schema) for f in frames])  # type: ignore[arg-type]
-
-
-def _shrunk(seen: pl.DataFrame, settings: Settings) -> pl.DataFrame:
-    """(won + m·parent) / (deals + m) per stage × age bucket, parents: stage, then all stages."""
     m = float(settings.min_closed_for_learned)
-    overall = float(seen["won"].sum()) / float(seen["deal_count"].sum())
-    stages = seen.group_by("stage").agg(pl.col("won").sum(), pl.col("deal_count").sum()).with_columns(
-        stage_p=_shrink(overall, m)).select("stage", "stage_p")
-    grid = pl.DataFrame({"stage": list(settings.pipeline_stages)}).join(
-        pl.DataFrame({"age_bucket": list(range(len(AGE_BUCKETS)))}), how="cross")
-    grid = grid.join(stages, on="stage", how="left").with_columns(pl.col("stage_p").fill_null(overall))
-    cells = seen.group_by("stage", "age_bucket").agg(pl.col("won").sum(), pl.col("deal_count").sum())
-    return grid.join(cells, on=["stage", "age_bucket"], how="left").with_columns(
+    snapshots = pl.DataFrame({"snapshot_date": [add_months(model_day, -j) for j in range(1, LOOKBACK_MONTHS + 1)],
+                              "lookback": range(1, LOOKBACK_MONTHS + 1)}, schema={"snapshot_date": pl.Date,
+                                                                                  "lookback": pl.Int64})
+    offsets = pl.DataFrame({"month_offset": range(HORIZON_MONTHS)}, schema={"month_offset": pl.Int64})
+    # every offset k at once: each snapshot row once per offset it may teach
+    seen = cells.join(snapshots, on="snapshot_date").join(offsets, how="cross").filter(
+        pl.col("month_offset") < pl.col("lookback")).with_columns(
+        won=pl.when(pl.col("won_month_offset") == pl.col("month_offset")).then(pl.col("deal_count")).otherwise(0))
+    overall = seen.group_by("month_offset").agg(pl.col("won").sum(), pl.col("deal_count").sum()).filter(
+        pl.col("deal_count") > 0).select("month_offset", overall=pl.col("won") / pl.col("deal_count"))
+    stages = seen.group_by("month_offset", "stage").agg(pl.col("won").sum(), pl.col("deal_count").sum()).join(
+        overall, on="month_offset").select("month_offset", "stage", stage_p=_shrink(pl.col("overall"), m))
+    cells_k = seen.group_by("month_offset", "stage", "age_bucket").agg(pl.col("won").sum(), pl.col("deal_count").sum())
+    grid = overall.join(pl.DataFrame({"stage": list(settings.pipeline_stages)}).with_row_index("stage_rank"),
+                        how="cross").join(pl.DataFrame({"age_bucket": range(len(AGE_BUCKETS))},
+                                                       schema={"age_bucket": pl.Int64}), how="cross")
+    return grid.join(stages, on=["month_offset", "stage"], how="left").with_columns(
+        pl.col("stage_p").fill_null(pl.col("overall"))).join(
+        cells_k, on=["month_offset", "stage", "age_bucket"], how="left").with_columns(
         pl.col("won", "deal_count").fill_null(0)).with_columns(
-        probability=_shrink(pl.col("stage_p"), m))
+        probability=_shrink(pl.col("stage_p"), m)).sort("month_offset", "stage_rank", "age_bucket").select(
+        "stage", "age_bucket", "month_offset", "probability")
 
 
 def _shrink(parent: float | pl.Expr, m: float) -> pl.Expr:
