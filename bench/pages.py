@@ -149,6 +149,7 @@ def weekly_review(query: Query, settings: Settings) -> None:
 
 def customers_page(query: Query, settings: Settings) -> None:
     flt = frame(query, settings)
+    # the default view opens the first tab, Value and cost-to-serve: only the open tab runs its queries
     report = customers.value_report(query, flt, settings, "most_valuable")  # cells, scatter and list: one query
     cells = report.cells
     value = customers.value_summary(cells)
@@ -157,18 +158,6 @@ def customers_page(query: Query, settings: Settings) -> None:
         customers.group_tiles(value)
         for dimension in ("segment", "region"):
             customers.groups_by(cells, dimension)
-    customers.survey_weekly(query, flt, settings)
-    customers.comments(query, flt, settings, "")
-    customers.at_risk(query, flt, settings)
-    customers.follow_ups(query, flt, settings)
-    daily = customers.coordination_daily(query, flt, settings)
-    customers.coordination_summary(daily)
-    customers.coordination_weekly(daily)
-    customers.department_pairs(query, flt, settings)
-    customers.uncoordinated_customers(query, flt, settings)
-    customers.uncoordinated_days(query, flt, settings)
-    customers.contact_frequency(query, flt, settings)
-    customers.service_reasons(query, flt, settings)
 
 
 def data_health(query: Query, settings: Settings) -> None:

@@ -8,11 +8,6 @@ from journey import customers, definitions, ui
 
 flt = ui.filters()
 settings = ui.settings()
-# one query gives the cells, the scatter and the list chosen below (its choice is known before it is drawn)
-report_group = st.session_state.get("customers_group") or "most_valuable"
-report = customers.value_report(ui.query, flt, settings, report_group)
-cells = report.cells
-value = customers.value_summary(cells)
 costs = ", ".join(f"{channel} {cost:g}" for channel, cost in settings.cost_per_contact.items())
 
 st.title("Customers")
@@ -37,6 +32,11 @@ def chart(figure: go.Figure, text: str) -> None:
 
 
 def value_section() -> None:
+    # one query gives the cells, the scatter and the list chosen below (its choice is known before it is drawn)
+    report_group = st.session_state.get("customers_group") or "most_valuable"
+    report = customers.value_report(ui.query, flt, settings, report_group)
+    cells = report.cells
+    value = customers.value_summary(cells)
     if not value["customers"]:
         st.info("No customer ordered or was contacted in this range with these filters.")
         return
@@ -133,7 +133,12 @@ def service_section() -> None:
                "rate among contacts with it recorded.")
 
 
-tabs = st.tabs(["Value and cost-to-serve", "Voice of the customer", "Contact coordination", "Service requests"])
-for tab, section in zip(tabs, (value_section, voice_section, coordination_section, service_section), strict=True):
-    with tab:
-        section()
+SECTIONS = {"Value and cost-to-serve": value_section, "Voice of the customer": voice_section,
+            "Contact coordination": coordination_section, "Service requests": service_section}
+# only the open tab runs its queries (a million customers: each section costs tenths of a second); the open tab
+# is in the URL (?section=...), so a link reopens it
+tabs = st.tabs(list(SECTIONS), key="section", on_change="rerun", bind="query-params")
+for tab, section in zip(tabs, SECTIONS.values(), strict=True):
+    if tab.open:
+        with tab:
+            section()

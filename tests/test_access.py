@@ -11,6 +11,7 @@ from typing import Any
 import polars as pl
 import pytest
 from conftest import frame
+from test_customers_page import SECTIONS as CUSTOMER_TABS
 
 from journey import access, agent_detail, agents, audit, cli, customers
 from journey.access import AccessError, Scope, User
@@ -369,11 +370,13 @@ def test_import_history_and_audit_log_are_for_analysts_only(signed_in_app: Store
     {"team": "Care South", "agents_detail_agent": "AGT-CY"},
 ])
 def test_an_agent_editing_the_url_still_sees_only_themselves(signed_in_app: Store, query: dict[str, str]) -> None:
-    for page in ("pages/agents.py", "pages/customers.py", "pages/weekly_review.py"):
-        app = run_as(USERS["agent"], page, query)
+    views = [("pages/agents.py", {}), ("pages/weekly_review.py", {}),
+             *(("pages/customers.py", {"section": name}) for name in CUSTOMER_TABS)]
+    for page, extra in views:
+        app = run_as(USERS["agent"], page, {**query, **extra})
         assert not app.exception
         text = page_text(app)
-        assert [w for w in ("AGT-BO", "AGT-CY", "Bo Diddley", "Cy Twombly") if w in text] == [], page
+        assert [w for w in ("AGT-BO", "AGT-CY", "Bo Diddley", "Cy Twombly") if w in text] == [], (page, extra)
 
 
 @pytest.mark.parametrize("page", [f"pages/{page}.py" for page in PAGES if page != "overview"] + ["dashboard.py"])

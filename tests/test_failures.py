@@ -17,6 +17,7 @@ import polars as pl
 import pytest
 import sqlalchemy as sa
 from conftest import POSTGRES_ENV, frame, run_page
+from test_customers_page import SECTIONS as CUSTOMER_TABS
 
 from journey.store import Store, StoreError, open_store
 
@@ -182,7 +183,8 @@ def test_injection_in_the_url_and_the_search_reaches_sql_only_as_a_bound_value(
     app_store.load(_contacts(["2026-03-02"], ["a1"], team=INJECTION))
     before = app_store.query("health_counts")
     app = run_page("pages/customers.py", {"from": "2026-03-02", "to": "2026-03-02", "team": INJECTION,
-                                          "channel": INJECTION, "region": "north'); drop table customers; --"})
+                                          "channel": INJECTION, "region": "north'); drop table customers; --",
+                                          "section": "Voice of the customer"})
     assert not app.exception
     notes = " ".join(w.value for w in app.sidebar.warning)
     assert "unknown channel" in notes and "unknown region" in notes
@@ -292,8 +294,10 @@ def test_every_page_renders_a_sparse_store_with_messages_not_errors(app_store: S
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     app_store.load(STORES[kind])
-    for page in PAGES:
-        app = run_page(page, {"from": "2026-03-01", "to": "2026-03-10"})
+    # the Customers page once per tab: only the open tab runs
+    views = [(page, {}) for page in PAGES] + [("pages/customers.py", {"section": name}) for name in CUSTOMER_TABS]
+    for page, extra in views:
+        app = run_page(page, {"from": "2026-03-01", "to": "2026-03-10", **extra})
         assert not app.exception, (kind, page, app.exception)
         assert not app.error, (kind, page, [e.value for e in app.error])
         if kind == "empty" and page == "pages/agents.py":
