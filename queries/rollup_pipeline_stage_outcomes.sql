@@ -1,7 +1,9 @@
 -- name: rollup_pipeline_stage_outcomes
--- grain: as pipeline_stage_outcomes, from rollup_opportunity_spells (built with the same first stage)
+-- grain: as pipeline_stage_outcomes, from rollup_opportunity_outcome_days (built with the same first stage and time zone)
 -- params: as pipeline_stage_outcomes, but :first_stage is the rollup's own (journey.rollups compares it)
 -- returns: as_of_date, stage, closed_count, won_count
+-- (the window from the midnight of the day 365 days before to the as-of day's holds exactly the closes of the
+-- rollup days between; a stage entered after the close counts only when entered before the as-of instant)
 with
 
 days as (
@@ -14,37 +16,37 @@ days as (
 day_instants as materialized (
     select
         as_of_date,
-        (cast(as_of_date as timestamp) at time zone :tz) at time zone 'UTC' as as_of_ts,
-        (cast(as_of_date - 365 as timestamp) at time zone :tz) at time zone 'UTC' as window_start_ts
+        (cast(as_of_date as timestamp) at time zone :tz) at time zone 'UTC' as as_of_ts
     from days
 ),
 
-closed_spells as (
+-- the filters first, down to a few thousand cells per day, stage and late start
+cells as (
     select
-        spells.stage,
-        spells.status,
-        spells.closed_at,
-        spells.spell_start
-    from rollup_opportunity_spells as spells
-    where spells.status in ('won', 'lost')
-        and spells.first_in_stage
-        and (:all_segments or spells.segment in :segments)
-        and (:all_regions or spells.region in :regions)
-        and (:all_teams or spells.owner_id in (select agent_id from agents where team in :teams))
+        outcomes.day,
+        outcomes.late_start,
+        outcomes.stage,
+        sum(outcomes.closed_count) as closed_count,
+        sum(outcomes.won_count) as won_count
+    from rollup_opportunity_outcome_days as outcomes
+    where (:all_segments or outcomes.segment in :segments)
+        and (:all_regions or outcomes.region in :regions)
+        and (:all_teams or outcomes.owner_id in (select agent_id from agents where team in :teams))
+    group by outcomes.day, outcomes.late_start, outcomes.stage
 ),
 
 final as (
     select
         day_instants.as_of_date,
-        closed_spells.stage,
-        count(*) as closed_count,
-        count(*) filter (where closed_spells.status = 'won') as won_count
-    from closed_spells
+        cells.stage,
+        cast(sum(cells.closed_count) as bigint) as closed_count,
+        cast(sum(cells.won_count) as bigint) as won_count
+    from cells
     inner join day_instants
-        on closed_spells.closed_at >= day_instants.window_start_ts
-        and closed_spells.closed_at < day_instants.as_of_ts
-        and closed_spells.spell_start < day_instants.as_of_ts
-    group by day_instants.as_of_date, closed_spells.stage
+        on cells.day >= day_instants.as_of_date - 365
+        and cells.day < day_instants.as_of_date
+        and (cells.late_start is null or cells.late_start < day_instants.as_of_ts)
+    group by day_instants.as_of_date, cells.stage
 )
 
 select * from final

@@ -181,6 +181,73 @@ def test_a_stage_entered_at_midnight_counts_from_the_next_day_and_a_tie_goes_to_
             assert store.query("pipeline_open_cells", **view)["stage"].to_list() == stages, (use_rollups, day)
 
 
+def load_outcome_deals(store: Store, settings: Settings, closes: dict[str, str],
+                       stage_rows: list[tuple[str, str, str]]) -> None:
+    """Deals created on 1 January 2025, won (odd numbers) or lost at the given instants."""
+    store.load({"customers": frame([{"customer_id": "c1", "segment": "smb"}]),
+                "agents": frame([{"agent_id": "a1", "name": "Ann", "team": "t1"}]),
+                "opportunities": frame([
+                    {"opportunity_id": deal, "customer_id": "c1", "owner_id": "a1", "amount": 10.0,
+                     "created_at": "2025-01-01 00:00:00", "stage": "lead",
+                     "status": "won" if int(deal[1:]) % 2 else "lost", "closed_at": closed}
+                    for deal, closed in closes.items()]),
+                "opportunity_stages": frame([{"opportunity_id": deal, "stage": stage, "entered_at": entered}
+                                             for deal, stage, entered in stage_rows])}, settings)
+
+
+def outcomes(store: Store, settings: Settings, as_of: date, base: date, last_step: int) -> list[tuple[Any, ...]]:
+    """pipeline_stage_outcomes from its rollup, checked equal to the raw query's."""
+    view = {**Filters(as_of, as_of).params(settings), "first_stage": "lead", "as_of_date": as_of, "base_date": base,
+            "first_step": 1, "last_step": last_step, "all_agents_visible": True, "visible_agents": [],
+            "scope_salt": "salt"}
+    with store.connect() as connection:
+        assert rollups.choose("pipeline_stage_outcomes", view, _rollup_meta(connection)) == \
+            "rollup_pipeline_stage_outcomes"
+    rows = store.query("pipeline_stage_outcomes", **view).rows()
+    store.use_rollups = False
+    raw = store.query("pipeline_stage_outcomes", **view).rows()
+    store.use_rollups = True
+    assert rows == raw, as_of
+    return rows
+
+
+def test_stage_outcomes_count_a_close_at_a_window_edge_by_its_instant_and_a_stage_entered_after_the_close(
+        store: Store) -> None:
+    """As of 10 March 2026 the window holds the closes from midnight of 10 March 2025 up to, not at, midnight of
+    10 March 2026; o5, won on 20 January, enters qualified on 15 February (after its close) and proposal after
+    the as-of day, so qualified counts it as of 10 March but not as of 1 February."""
+    settings = Settings()
+    load_outcome_deals(store, settings, {
+        "o1": "2026-03-10 00:00:00", "o2": "2026-03-09 23:59:59", "o3": "2025-03-10 00:00:00",
+        "o4": "2025-03-09 23:59:59", "o5": "2026-01-20 10:00:00"},
+        [("o5", "qualified", "2026-02-15 00:00:00"), ("o5", "proposal", "2026-03-12 00:00:00")])
+    assert outcomes(store, settings, date(2026, 3, 10), date(2026, 3, 1), 1) == [
+        (date(2026, 2, 1), "lead", 3, 2),  # o3, o4, o5
+        (date(2026, 3, 10), "lead", 3, 2),  # o2, o3, o5
+        (date(2026, 3, 10), "qualified", 1, 1)]
+    # an incremental import moves o2's close to the as-of instant and closes o6 a second before it
+    load_outcome_deals(store, settings, {"o2": "2026-03-10 00:00:00", "o6": "2026-03-09 23:59:59"}, [])
+    assert outcomes(store, settings, date(2026, 3, 10), date(2026, 3, 1), 1) == [
+        (date(2026, 2, 1), "lead", 3, 2), (date(2026, 3, 10), "lead", 3, 2), (date(2026, 3, 10), "qualified", 1, 1)]
+
+
+def test_stage_outcomes_around_a_midnight_that_daylight_saving_repeats_or_skips(store: Store) -> None:
+    """Havana repeats the hour from midnight on 1 November 2026 (04:00 to 05:00 UTC, then again 05:00 to 06:00):
+    both engines take that midnight as 05:00 UTC, so o2 and o3, on 1 November there, close before it and count
+    as of that day; it skips the midnight of 8 March 2026 (taken as 05:00 UTC, the first instant of the day)."""
+    settings = Settings(time_zone="America/Havana")
+    load_outcome_deals(store, settings, {
+        "o1": "2026-11-01 03:59:59", "o2": "2026-11-01 04:00:00", "o3": "2026-11-01 04:30:00",
+        "o4": "2026-11-01 05:00:00", "o5": "2026-03-08 04:59:59", "o6": "2026-03-08 05:00:00"}, [])
+    expected = {date(2026, 11, 1): (5, 3), date(2026, 11, 2): (6, 3), date(2026, 3, 8): (1, 1),
+                date(2026, 3, 9): (2, 1),
+                # windows that start at those midnights (365 days before) and next to them
+                date(2027, 10, 31): (4, 2), date(2027, 11, 1): (1, 0), date(2027, 11, 2): None,
+                date(2027, 3, 8): (5, 2), date(2027, 3, 9): (4, 2)}
+    for as_of, counts in expected.items():
+        assert outcomes(store, settings, as_of, as_of, 0) == ([(as_of, "lead", *counts)] if counts else []), as_of
+
+
 def test_open_cells_from_the_month_rows_hold_a_spell_up_to_an_instant_that_ends_it_exactly(store: Store) -> None:
     """As of 1 March (midnight UTC) o1 is still qualified (proposal starts at that instant) and o2, lost at that
     instant, still open; as of 15 April o1 comes from its open-ended proposal row of March and o2 is gone."""

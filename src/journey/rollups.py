@@ -13,7 +13,8 @@ Opportunities are not additive by day: `rollup_opportunity_spells` holds one row
 customers who change segment or region). The pipeline as of any instant is then a filter on one table;
 `rollup_opportunity_spell_months`, rebuilt from the spells of the same deals, holds each spell once per UTC month
 in which it holds an instant, so a set of monthly snapshots joins on the month instead of comparing every spell
-with every snapshot.
+with every snapshot. `rollup_opportunity_outcome_days` counts closed deals' first spells per stage and day of the
+close, rebuilt for the days the touched deals' closes were and are on.
 
 Reading: `Store.query` runs `rollup_<name>.sql` in place of `<name>.sql` (same parameters, same columns)
 only when the rollup answers exactly: same time zone and repeat window, a range of whole local days, the
@@ -41,7 +42,7 @@ REPEAT_WINDOW_KEY = "rollup_repeat_window_sec"
 MIXED_JOURNEYS_KEY = "rollup_mixed_journeys"
 FIRST_STAGE_KEY = "rollup_first_stage"
 VERSION_KEY = "rollup_version"
-VERSION = 5  # the set of rollups this code keeps: a store built by another version is rebuilt at its next load
+VERSION = 6  # the set of rollups this code keeps: a store built by another version is rebuilt at its next load
 
 # rollup table -> build query; in rebuild order (journey days read rollup_journeys)
 BUILDS = {
@@ -59,6 +60,7 @@ BUILDS = {
     "rollup_order_days": "rollup_build_order_days",
     "rollup_opportunity_spells": "rollup_build_opportunity_spells",
     "rollup_opportunity_spell_months": "rollup_build_opportunity_spell_months",  # reads the spells
+    "rollup_opportunity_outcome_days": "rollup_build_opportunity_outcome_days",  # reads the spells
     "rollup_customer_groups": "rollup_build_customer_groups",
 }
 # touched set -> the day rollups rebuilt from it
@@ -89,7 +91,8 @@ def rollups_of(table: str) -> tuple[str, ...]:
     families = FAMILIES.get(table, ())
     return (*(("rollup_journeys", "rollup_rated_events") if "journey" in families else ()),
             *(name for family in families for name in DAY_ROLLUPS[family]),
-            *(("rollup_opportunity_spells", "rollup_opportunity_spell_months") if table in OPPORTUNITY_TABLES
+            *(("rollup_opportunity_spells", "rollup_opportunity_spell_months", "rollup_opportunity_outcome_days")
+              if table in OPPORTUNITY_TABLES
               else ()),
             *(("rollup_customer_groups",) if table == "customers" else ()))
 
@@ -140,6 +143,7 @@ class Maintenance:
             self.sql(f"create temp table touched_{family}_days (day date)")
         self.sql("create temp table touched_journeys (journey_id varchar)")
         self.sql("create temp table touched_opportunities (opportunity_id varchar)")
+        self.sql("create temp table touched_outcome_days (day date)")
         self.sql("create temp table touched_rated_customers (customer_id varchar)")
 
     def before(self, table: str) -> None:
@@ -216,9 +220,21 @@ class Maintenance:
         self._table_stats(table)
 
     def _opportunities(self) -> None:
+        self._outcome_days()  # the days the touched deals' closes were counted on, and will be
         for table in ("rollup_opportunity_spells", "rollup_opportunity_spell_months"):  # months read the spells
             self.sql(f"delete from {table} where opportunity_id in (select opportunity_id from touched_opportunities)")
             self._insert(table)
+        self._outcome_days()
+        self._rebuild_days("touched_outcome_days", ("rollup_opportunity_outcome_days",))
+
+    def _outcome_days(self) -> None:
+        """The local days of the touched deals' closes and the days either side: an outcome day is the local day
+        or, where a time-zone change skips or repeats a midnight, the one next to it."""
+        closes = ("from rollup_opportunity_spells where opportunity_id in (select opportunity_id from "
+                  "touched_opportunities) and status in ('won', 'lost') and closed_at is not null")
+        for shift in (-1, 0, 1):
+            self.sql(f"insert into touched_outcome_days select distinct "
+                     f"cast({local_day('closed_at')} + {shift} as date) {closes}")
 
     def _customer_groups(self) -> None:
         """Whole: one pass over customers per customer load, a few hundred rows."""

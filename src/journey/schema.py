@@ -322,6 +322,15 @@ _postgres_index("rollup_opportunity_spell_months_opportunity", _spell_months, "o
 # the open-ended rows, read for every snapshot after their month (a range join over these few only)
 sa.Index("rollup_opportunity_spell_months_open", _spell_months.c.month,
          postgresql_where=_spell_months.c.open_ended).ddl_if(dialect="postgresql")
+# The stage outcomes (closed deals per stage entered) per day of the close, as the pipeline's 365-day windows
+# take days (see rollup_build_opportunity_outcome_days); late_start: a spell starting after its deal's close.
+ROLLUPS["rollup_opportunity_outcome_days"] = sa.Table(
+    "rollup_opportunity_outcome_days", metadata,
+    sa.Column("day", sa.Date()),
+    sa.Column("late_start", sa.DateTime()),
+    *(sa.Column(name, sa.String()) for name in ("stage", "segment", "region", "owner_id")),
+    *(sa.Column(name, sa.BigInteger()) for name in ("closed_count", "won_count")),
+)
 # The Customers page's default view (the days up to the newest contact, no filter) as customer_value.sql returns
 # it for every customer (row_kind 'listed', with values, ranks and group flags) and its cells (row_kind 'cell'),
 # ranked again after every load (Store.rank_customers). Ranking 400k customers costs a second on DuckDB and ten
