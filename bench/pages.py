@@ -48,7 +48,7 @@ from journey import (
     report,
     weekly,
 )
-from journey.filters import Filters
+from journey.filters import Filters, default_view
 from journey.settings import Settings
 from journey.store import Store, open_store
 
@@ -65,7 +65,7 @@ def default_filters(query: Query, settings: Settings) -> Filters:
     newest = query("store_extent", tz=settings.time_zone)["newest_date"].item()
     newest = newest if isinstance(newest, date) else datetime.now(settings.zone).date()
     query("filter_values")
-    return Filters(newest - timedelta(days=27), newest)
+    return default_view(newest)
 
 
 def frame(query: Query, settings: Settings) -> Filters:

@@ -539,5 +539,5 @@ def test_scatter_points_sample_evenly_by_margin_rank(store: Store, settings: Set
     seed_value(store)
     monkeypatch.setattr(customers, "SCATTER_POINTS", 2)
     # 4 customers, at most 2 points: every 2nd by margin rank (c4 1st, c1 2nd, c2 3rd, c3 4th)
-    points = customers.scatter_points(store.query, MARCH, settings)
+    points = customers.value_report(store.query, MARCH, settings).points
     assert points.select("customer_id", "group").rows() == [("c1", "other"), ("c3", "below marginal cost")]

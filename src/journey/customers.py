@@ -242,12 +242,6 @@ def customer_list(query: Query, flt: Filters, settings: Settings, group: str, li
     return value_report(query, flt, settings, group, limit).listed
 
 
-def scatter_points(query: Query, flt: Filters, settings: Settings) -> pl.DataFrame:
-    """Every customer, or an even sample by margin rank when there are more than SCATTER_POINTS (the points of
-    value_report; the query takes the step, ceil(customers / SCATTER_POINTS), from its own count)."""
-    return value_report(query, flt, settings).points
-
-
 # --- contact coordination ---------------------------------------------------------------------------
 
 def coordination_daily(query: Query, flt: Filters, settings: Settings) -> pl.DataFrame:

@@ -230,11 +230,11 @@ class Maintenance:
     def _outcome_days(self) -> None:
         """The local days of the touched deals' closes and the days either side: an outcome day is the local day
         or, where a time-zone change skips or repeats a midnight, the one next to it."""
-        closes = ("from rollup_opportunity_spells where opportunity_id in (select opportunity_id from "
-                  "touched_opportunities) and status in ('won', 'lost') and closed_at is not null")
-        for shift in (-1, 0, 1):
-            self.sql(f"insert into touched_outcome_days select distinct "
-                     f"cast({local_day('closed_at')} + {shift} as date) {closes}")
+        self.sql(f"insert into touched_outcome_days select distinct cast(closes.day + shifts.shift as date) "
+                 f"from (select distinct {local_day('closed_at')} as day from rollup_opportunity_spells "
+                 "where opportunity_id in (select opportunity_id from touched_opportunities) "
+                 "and status in ('won', 'lost') and closed_at is not null) as closes "
+                 "cross join (values (-1), (0), (1)) as shifts (shift)")
 
     def _customer_groups(self) -> None:
         """Whole: one pass over customers per customer load, a few hundred rows."""
