@@ -386,3 +386,26 @@ def test_a_forecast_without_its_backtest_is_the_same_forecast(store: Store, sett
     for name in pipeline.METHODS:
         assert full.method(name)["forecast"].sum() > 0
         assert_frame_equal(alone.method(name), full.method(name))
+
+
+@pytest.mark.parametrize("as_of", [date(2026, 3, 16), date(2026, 4, 1)])
+def test_each_backtest_month_is_the_forecast_as_of_its_first_day(store: Store, settings: Settings,
+                                                                 as_of: date) -> None:
+    """The backtest computes every month in one pass: each row must be what a forecast as of the month's first
+    day, with what was won before it, says of that month."""
+    _seed(store)
+    _timing_seed(store)
+    result = pipeline.forecasts(store.query, as_of, Filters(as_of, as_of), settings)
+    flt = Filters(as_of, as_of)
+    learned = 0
+    for row in result.backtest.iter_rows(named=True):
+        month = row["month"]
+        alone = pipeline.forecasts(store.query, month, flt, settings, with_backtest=False)
+        learned += alone.rates.height > 0
+        for name, columns in (("weighted", ("forecast", "forecast_low", "forecast_high")),
+                              ("timing", ("timing_forecast", "timing_low", "timing_high"))):
+            first = alone.method(name).row(0, named=True)
+            assert first["period"] == month and first["won_to_date"] == 0.0
+            expected = (first["forecast"], first["forecast_low"], first["forecast_high"])
+            assert tuple(row[c] for c in columns) == pytest.approx(expected, rel=1e-12), (month, name)
+    assert result.backtest["forecast"].sum() > 0 and learned > 0

@@ -126,29 +126,35 @@ def timing_rates(cells: pl.DataFrame, model_day: date, settings: Settings) -> pl
     the stage towards all stages, with `min_closed_for_learned` pseudo-deals.
     Out: stage, age_bucket, month_offset, probability (months with no history at all are absent).
     """
+    return timing_rates_of(cells, [model_day], settings).drop("model_day")
+
+
+def timing_rates_of(cells: pl.DataFrame, model_days: list[date], settings: Settings) -> pl.DataFrame:
+    """timing_rates of several model days at once: the same rates, with a model_day column first."""
     m = float(settings.min_closed_for_learned)
-    snapshots = pl.DataFrame({"snapshot_date": [add_months(model_day, -j) for j in range(1, LOOKBACK_MONTHS + 1)],
-                              "lookback": range(1, LOOKBACK_MONTHS + 1)}, schema={"snapshot_date": pl.Date,
-                                                                                  "lookback": pl.Int64})
+    snapshots = pl.DataFrame(
+        [(day, add_months(day, -j), j) for day in model_days for j in range(1, LOOKBACK_MONTHS + 1)], orient="row",
+        schema={"model_day": pl.Date, "snapshot_date": pl.Date, "lookback": pl.Int64})
     offsets = pl.DataFrame({"month_offset": range(HORIZON_MONTHS)}, schema={"month_offset": pl.Int64})
     # every offset k at once: each snapshot row once per offset it may teach
     seen = cells.join(snapshots, on="snapshot_date").join(offsets, how="cross").filter(
         pl.col("month_offset") < pl.col("lookback")).with_columns(
         won=pl.when(pl.col("won_month_offset") == pl.col("month_offset")).then(pl.col("deal_count")).otherwise(0))
-    overall = seen.group_by("month_offset").agg(pl.col("won").sum(), pl.col("deal_count").sum()).filter(
-        pl.col("deal_count") > 0).select("month_offset", overall=pl.col("won") / pl.col("deal_count"))
-    stages = seen.group_by("month_offset", "stage").agg(pl.col("won").sum(), pl.col("deal_count").sum()).join(
-        overall, on="month_offset").select("month_offset", "stage", stage_p=_shrink(pl.col("overall"), m))
-    cells_k = seen.group_by("month_offset", "stage", "age_bucket").agg(pl.col("won").sum(), pl.col("deal_count").sum())
+    day_offset = ["model_day", "month_offset"]
+    overall = seen.group_by(day_offset).agg(pl.col("won").sum(), pl.col("deal_count").sum()).filter(
+        pl.col("deal_count") > 0).select(*day_offset, overall=pl.col("won") / pl.col("deal_count"))
+    stages = seen.group_by(*day_offset, "stage").agg(pl.col("won").sum(), pl.col("deal_count").sum()).join(
+        overall, on=day_offset).select(*day_offset, "stage", stage_p=_shrink(pl.col("overall"), m))
+    cells_k = seen.group_by(*day_offset, "stage", "age_bucket").agg(pl.col("won").sum(), pl.col("deal_count").sum())
     grid = overall.join(pl.DataFrame({"stage": list(settings.pipeline_stages)}).with_row_index("stage_rank"),
                         how="cross").join(pl.DataFrame({"age_bucket": range(len(AGE_BUCKETS))},
                                                        schema={"age_bucket": pl.Int64}), how="cross")
-    return grid.join(stages, on=["month_offset", "stage"], how="left").with_columns(
+    return grid.join(stages, on=[*day_offset, "stage"], how="left").with_columns(
         pl.col("stage_p").fill_null(pl.col("overall"))).join(
-        cells_k, on=["month_offset", "stage", "age_bucket"], how="left").with_columns(
+        cells_k, on=[*day_offset, "stage", "age_bucket"], how="left").with_columns(
         pl.col("won", "deal_count").fill_null(0)).with_columns(
-        probability=_shrink(pl.col("stage_p"), m)).sort("month_offset", "stage_rank", "age_bucket").select(
-        "stage", "age_bucket", "month_offset", "probability")
+        probability=_shrink(pl.col("stage_p"), m)).sort(*day_offset, "stage_rank", "age_bucket").select(
+        "model_day", "stage", "age_bucket", "month_offset", "probability")
 
 
 def _shrink(parent: float | pl.Expr, m: float) -> pl.Expr:
@@ -177,6 +183,50 @@ def timing_forecast(open_cells: pl.DataFrame, won: pl.DataFrame, rates: pl.DataF
     frame = _with_won(expected, won, months, keys, open_cells)
     return pl.concat([frame.filter(pl.col("period").is_in(learned)),
                       fallback.filter(~pl.col("period").is_in(learned)).select(frame.columns)]).sort(*keys, "period")
+
+
+def backtest_forecasts(open_cells: pl.DataFrame, stages: pl.DataFrame, rates: pl.DataFrame,
+                       months: list[date]) -> pl.DataFrame:
+    """Each backtest month's forecast of itself as of its first day, by both methods, every month at once.
+
+    In: open cells and stage_probabilities with an as_of_date column (each month's first day); timing_rates_of
+    the months. Nothing of a month is won on its first day, so these are weighted_forecast's and
+    timing_forecast's first month with no wins, as computed one month at a time.
+    Out: month, forecast, forecast_low, forecast_high, timing_forecast, timing_low, timing_high (months in order).
+    """
+    cells = open_cells.rename({"as_of_date": "month"})
+    grid = pl.DataFrame({"month": months}, schema={"month": pl.Date})
+    probabilities = stages.select(month="as_of_date", stage="stage", p="probability_pct")
+    due = cells.filter(pl.col("close_month") <= pl.col("month")).join(  # overdue deals slip into the month
+        probabilities, on=["month", "stage"], how="left", maintain_order="left").with_columns(
+        pl.col("p").fill_null(0.0))  # a stage not configured counts 0
+    weighted = _month_interval(grid, due.group_by("month").agg(
+        open_forecast=(pl.col("amount_sum") * pl.col("p")).sum(),
+        variance=(pl.col("amount_sq_sum") * pl.col("p") * (1 - pl.col("p"))).sum(),
+        open_amount=pl.col("amount_sum").sum()))
+    learned = rates.filter(pl.col("month_offset") == 0).select(
+        month="model_day", stage="stage", age_bucket="age_bucket", probability="probability")
+    expected = cells.join(learned, on=["month", "stage", "age_bucket"], maintain_order="left").group_by("month").agg(
+        open_forecast=(pl.col("amount_sum") * pl.col("probability")).sum(),
+        variance=(pl.col("amount_sq_sum") * pl.col("probability") * (1 - pl.col("probability"))).sum()).join(
+        cells.group_by("month").agg(open_amount=pl.col("amount_sum").sum()), on="month", how="left")
+    timing = _month_interval(grid, expected)
+    # a month the history says nothing about keeps the weighted forecast
+    timing = pl.concat([timing.filter(pl.col("month").is_in(learned["month"].implode())),
+                        weighted.filter(~pl.col("month").is_in(learned["month"].implode()))]).sort("month")
+    return weighted.join(timing.select("month", timing_forecast="forecast", timing_low="forecast_low",
+                                       timing_high="forecast_high"), on="month", maintain_order="left")
+
+
+def _month_interval(grid: pl.DataFrame, expected: pl.DataFrame) -> pl.DataFrame:
+    """Forecast and 90% interval per month from open_forecast, variance and open_amount (no wins)."""
+    frame = grid.join(expected, on="month", how="left").with_columns(
+        pl.col("open_forecast", "variance", "open_amount").fill_null(0.0), won_to_date=pl.lit(0.0))
+    spread = Z_90 * pl.col("variance").sqrt()
+    return frame.with_columns(forecast=pl.col("won_to_date") + pl.col("open_forecast")).select(
+        "month", "forecast",
+        forecast_low=pl.max_horizontal(pl.col("won_to_date"), pl.col("forecast") - spread),
+        forecast_high=pl.min_horizontal(pl.col("won_to_date") + pl.col("open_amount"), pl.col("forecast") + spread))
 
 
 def wape(forecasts: list[float], actuals: list[float]) -> float | None:

@@ -51,16 +51,25 @@ def report(query: Query, flt: Filters, settings: Settings) -> KpiReport:
     """KPIs of the filtered range, plus its last week and the week before it."""
     week_start = flt.end - timedelta(days=6)
     fetched = daily(query, flt.with_range(min(flt.start, week_start - timedelta(days=7)), flt.end), settings)
-    return KpiReport(
-        values=summarize(fetched, flt.start, flt.end),
-        this_week=summarize(fetched, week_start, flt.end),
-        last_week=summarize(fetched, week_start - timedelta(days=7), week_start - timedelta(days=1)),
-    )
+    values, this_week, last_week = summaries(fetched, [(flt.start, flt.end), (week_start, flt.end),
+                                                      (week_start - timedelta(days=7), week_start - timedelta(days=1))])
+    return KpiReport(values, this_week, last_week)
 
 
 def summarize(parts: dict[str, pl.DataFrame], start: date, end: date) -> Kpis:
     """KPIs over the days start..end (inclusive) of the daily frames."""
-    c, s, j, o = (_sums(parts[part], DAILY_QUERIES[part][1], start, end) for part in DAILY_QUERIES)
+    return summaries(parts, [(start, end)])[0]
+
+
+def summaries(parts: dict[str, pl.DataFrame], windows: list[tuple[date, date]]) -> list[Kpis]:
+    """KPIs over each window of days start..end (inclusive): every window summed in one pass per frame."""
+    spans = pl.DataFrame(windows, orient="row", schema={"first_day": pl.Date, "last_day": pl.Date},
+                         ).with_row_index("window")
+    sums = [_sums(parts[part], DAILY_QUERIES[part][1], spans) for part in DAILY_QUERIES]
+    return [_kpis(*(part.get(window, {}) for part in sums)) for window in range(len(windows))]
+
+
+def _kpis(c: dict[str, Any], s: dict[str, Any], j: dict[str, Any], o: dict[str, Any]) -> Kpis:
     return {
         "contacts": int(c.get("contacts_count", 0)),
         "csat_pct": ratio(s.get("csat_top_count"), s.get("csat_count")),
@@ -76,12 +85,14 @@ def summarize(parts: dict[str, pl.DataFrame], start: date, end: date) -> Kpis:
     }
 
 
-def _sums(frame: pl.DataFrame, date_column: str, start: date, end: date) -> dict[str, Any]:
-    """Column sums over the rows whose date lies in start..end."""
+def _sums(frame: pl.DataFrame, date_column: str, spans: pl.DataFrame) -> dict[int, dict[str, Any]]:
+    """Per window with rows: the column sums over the rows whose date lies in it."""
     if frame.height == 0:
         return {}
-    rows = frame.filter(pl.col(date_column).is_between(start, end)).drop(date_column)
-    return {} if rows.height == 0 else rows.sum().row(0, named=True)
+    day = pl.col(date_column)
+    rows = spans.join(frame, how="cross").filter((day >= pl.col("first_day")) & (day <= pl.col("last_day")))
+    totals = rows.drop(date_column, "first_day", "last_day").group_by("window").agg(pl.all().sum())
+    return {row.pop("window"): row for row in totals.iter_rows(named=True)}
 
 
 def ratio(numerator: float | None, denominator: float | None) -> float | None:

@@ -99,22 +99,23 @@ def instant(day: date, settings: Settings) -> Any:
 State = tuple[pl.DataFrame, pl.DataFrame]  # open cells, stage probabilities
 
 
-def states(query: Query, as_of: date, months: int, flt: Filters, settings: Settings) -> dict[date, State]:
+def states(query: Query, as_of: date, months: int, flt: Filters, settings: Settings) -> tuple[pl.DataFrame,
+                                                                                             pl.DataFrame]:
     """Open cells and stage probabilities as of the start of `as_of` and of the first days of the `months`
-    months before its month (the backtest's), two queries in all."""
+    months before its month (the backtest's), two queries in all; both frames carry the day as as_of_date."""
     params = {**scope(flt, settings), "as_of_date": as_of, "base_date": forecast.month_start(as_of),
               "first_step": 1, "last_step": months}
     cells, outcomes = (run(query, name, **params) for name in ("pipeline_open_cells", "pipeline_stage_outcomes"))
-    days = [*forecast.backtest_months(as_of, months), as_of]
-    return {day: (cells.filter(pl.col("as_of_date") == day).drop("as_of_date"),
-                  forecast.stage_probabilities(outcomes.filter(pl.col("as_of_date") == day).drop("as_of_date"),
-                                               settings))
-            for day in days}
+    stages = [forecast.stage_probabilities(outcomes.filter(pl.col("as_of_date") == day).drop("as_of_date"),
+                                           settings).select(pl.lit(day, pl.Date).alias("as_of_date"), pl.all())
+              for day in [*forecast.backtest_months(as_of, months), as_of]]
+    return cells, pl.concat(stages)
 
 
 def state(query: Query, day: date, flt: Filters, settings: Settings) -> State:
     """Open cells and stage probabilities as of the start of `day`."""
-    return states(query, day, 0, flt, settings)[day]
+    cells, stages = states(query, day, 0, flt, settings)
+    return cells.drop("as_of_date"), stages.drop("as_of_date")
 
 
 def timing_cells(query: Query, as_of: date, flt: Filters, settings: Settings, backtest: bool = True) -> pl.DataFrame:
@@ -145,28 +146,15 @@ def forecasts(query: Query, as_of: date, flt: Filters, settings: Settings, with_
     window = {"start_ts": instant(first, settings), "end_ts": instant(as_of, settings)}
     won = run(query, "pipeline_won_monthly", **{**scope(flt, settings), **window})
     cells = timing_cells(query, as_of, flt, settings, with_backtest)
-    by_day = states(query, as_of, len(months), flt, settings)
-    rows = []
-    for month in months:
-        month_cells, month_stages = by_day[month]
-        before = won.filter(pl.col("close_month") < month)  # as of the first day nothing of the month is won
-        rates = forecast.timing_rates(cells, month, settings)
-        weighted, timing = both_methods(month_cells, before, month_stages, rates, month)
-        actual = float(won.filter(pl.col("close_month") == month)["won_amount_sum"].sum())
-        rows.append((month, *_interval(weighted), *_interval(timing), actual))
-    open_cells, stages = by_day[as_of]
-    rates = forecast.timing_rates(cells, as_of, settings)
+    by_day, stages_by_day = states(query, as_of, len(months), flt, settings)
+    all_rates = forecast.timing_rates_of(cells, [*months, as_of], settings)
+    backtest = forecast.backtest_forecasts(by_day, stages_by_day, all_rates, months).with_columns(
+        actual=pl.Series([float(won.filter(pl.col("close_month") == month)["won_amount_sum"].sum())
+                          for month in months], dtype=pl.Float64))
+    open_cells, stages, rates = (frame.filter(pl.col(day) == as_of).drop(day) for frame, day in (
+        (by_day, "as_of_date"), (stages_by_day, "as_of_date"), (all_rates, "model_day")))
     weighted, timing = both_methods(open_cells, won, stages, rates, as_of)
-    backtest = pl.DataFrame(rows, orient="row", schema={
-        "month": pl.Date, "forecast": pl.Float64, "forecast_low": pl.Float64, "forecast_high": pl.Float64,
-        "timing_forecast": pl.Float64, "timing_low": pl.Float64, "timing_high": pl.Float64, "actual": pl.Float64})
     return Forecasts(as_of, stages, open_cells, won, rates, weighted, timing, backtest)
-
-
-def _interval(frame: pl.DataFrame) -> tuple[float, float, float]:
-    """Forecast, low and high of the first month of a forecast frame (keys none)."""
-    row = frame.row(0, named=True)
-    return row["forecast"], row["forecast_low"], row["forecast_high"]
 
 
 def cli_json(result: Forecasts) -> dict[str, Any]:

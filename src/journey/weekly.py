@@ -110,7 +110,8 @@ def trend(parts: dict[str, pl.DataFrame], week: Week) -> pl.DataFrame:
     """Every KPI per week, for `week` and the 13 before it (one row per week and KPI)."""
     weeks = [week.shift(-k) for k in range(NOISE_WEEKS + 1, -1, -1)]
     rows = [{"week": str(w), "week_start": w.start, "kpi": name, "value": _float(values[name])}
-            for w, values in ((w, kpis.summarize(parts, w.start, w.end)) for w in weeks) for name in kpis.KPI_NAMES]
+            for w, values in zip(weeks, kpis.summaries(parts, [(w.start, w.end) for w in weeks]), strict=True)
+            for name in kpis.KPI_NAMES]
     return pl.DataFrame(rows, schema={"week": pl.String, "week_start": pl.Date, "kpi": pl.String,
                                       "value": pl.Float64})
 
@@ -123,9 +124,10 @@ def _weekly_average(name: str, pooled: float | int | None) -> float | None:
 
 def compare(parts: dict[str, pl.DataFrame], week: Week, settings: Settings) -> pl.DataFrame:
     """KPI rows from daily frames covering the 13 weeks before `week` and the week itself."""
-    before = [kpis.summarize(parts, w.start, w.end) for w in (week.shift(-k) for k in range(NOISE_WEEKS + 1, 0, -1))]
-    this, last = kpis.summarize(parts, week.start, week.end), before[-1]
-    pooled = kpis.summarize(parts, week.shift(-4).start, week.shift(-1).end)
+    weeks = [week.shift(-k) for k in range(NOISE_WEEKS + 1, -1, -1)]  # the 13 weeks before, then the week
+    *before, this, pooled = kpis.summaries(parts, [*((w.start, w.end) for w in weeks),
+                                                   (week.shift(-4).start, week.shift(-1).end)])
+    last = before[-1]
     rows = []
     for name in kpis.KPI_NAMES:
         change = _difference(this[name], last[name])
@@ -162,10 +164,10 @@ def tiles(query: Query, flt: Filters, settings: Settings) -> tuple[KpiReport, di
     """
     first = flt.end - timedelta(days=7 * SPARKLINE_WEEKS - 1)
     parts = kpis.daily(query, flt.with_range(min(flt.start, first), flt.end), settings)
-    blocks = [kpis.summarize(parts, first + timedelta(days=7 * k), first + timedelta(days=7 * k + 6))
-              for k in range(SPARKLINE_WEEKS)]
-    report = KpiReport(values=kpis.summarize(parts, flt.start, flt.end), this_week=blocks[-1],
-                       last_week=blocks[-2])
+    *blocks, values = kpis.summaries(parts, [
+        *((first + timedelta(days=7 * k), first + timedelta(days=7 * k + 6)) for k in range(SPARKLINE_WEEKS)),
+        (flt.start, flt.end)])
+    report = KpiReport(values=values, this_week=blocks[-1], last_week=blocks[-2])
     return report, {name: [_float(block[name]) for block in blocks] for name in kpis.KPI_NAMES}
 
 
