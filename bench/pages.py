@@ -8,7 +8,8 @@ Usage:
       [--folder /tmp/h10/medium_folder] [--apptest] [--rss] [--skip-baselines]
 
 Page data = every library call the page makes for its default view (the last 28 days up to the newest
-contact, no filter, first item of every picker), called on the store directly (no Streamlit cache), warm:
+contact, no filter, first item of every picker), called on the store directly (no Streamlit cache; a query
+repeated with the same parameters in one run is answered once, as the app's query cache answers it), warm:
 one run to warm up, then the median of --runs. Prints its figures; nothing is asserted.
 """
 
@@ -80,8 +81,8 @@ def overview_page(query: Query, settings: Settings) -> None:
     now = datetime.now(UTC).replace(tzinfo=None)
     report_, _ = weekly.tiles(query, flt, settings)
     overview.forecast_tile(query, overview.forecast_as_of(flt, datetime.now(settings.zone).date()), flt, settings)
-    curve.report(query, flt, settings)
-    overview.alerts(query, flt, settings, report_.values, now)
+    _, *weeks = curve.reports(query, flt, settings, [(flt.start, flt.end), *overview.week_ranges(flt.end)])
+    overview.alerts(query, flt, settings, report_.values, (weeks[0], weeks[1]), now)
 
 
 def journey(query: Query, settings: Settings) -> None:
@@ -194,16 +195,25 @@ def warm_median(run: Callable[[], Any], runs: int) -> float:
 
 
 class Recorder:
-    """store.query that also keeps the time of each named query, to say which ones are slow."""
+    """store.query as a page run sees it, keeping the time of each query it runs. A query asked again with the
+    same parameters in the same run is answered from memory, as the app's query cache (ui.query) answers it."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
         self.calls: list[tuple[str, float]] = []
+        self.answers: dict[str, pl.DataFrame] = {}
 
     def __call__(self, name: str, **params: Any) -> pl.DataFrame:
-        seconds, result = timed(lambda: self.store.query(name, **params))
-        self.calls.append((name, seconds))
-        return result  # type: ignore[no-any-return]
+        key = f"{name} {sorted(params.items())!r}"
+        if key not in self.answers:
+            seconds, self.answers[key] = timed(lambda: self.store.query(name, **params))
+            self.calls.append((name, seconds))
+        return self.answers[key]
+
+    def new_run(self) -> Recorder:
+        self.calls.clear()
+        self.answers.clear()
+        return self
 
 
 def page_times(store: Store, settings: Settings, runs: int) -> tuple[dict[str, float | None], dict[str, list[str]]]:
@@ -213,8 +223,8 @@ def page_times(store: Store, settings: Settings, runs: int) -> tuple[dict[str, f
     for page, data in PAGE_DATA.items():
         recorder = Recorder(store)
         try:
-            times[page] = warm_median(lambda data=data, recorder=recorder: (  # type: ignore[misc]
-                recorder.calls.clear(), data(recorder, settings)), runs)
+            times[page] = warm_median(lambda data=data, recorder=recorder: data(  # type: ignore[misc]
+                recorder.new_run(), settings), runs)
         except Exception as error:  # noqa: BLE001 - one broken page must not hide the others' figures
             times[page] = None
             slowest[page] = [f"failed: {str(error).splitlines()[0][:120]}"]

@@ -8,6 +8,7 @@ from typing import Any
 import polars as pl
 import pytest
 from conftest import frame
+from polars.testing import assert_frame_equal
 
 from journey import curve, curve_charts, curve_detail, kpis
 from journey.filters import Filters
@@ -128,6 +129,28 @@ def test_report_week_change_reaches_before_the_range(store: Store) -> None:
     assert (find["score_this"], find["score_last"]) == (62.5, pytest.approx(125 / 3))
     assert find["score_week_change"] == pytest.approx(62.5 - 125 / 3)
     assert change.filter(pl.col("stage") == "receive")["score_week_change"].item() is None  # none this week
+
+
+def test_reports_of_several_ranges_are_each_range_s_report_from_one_read(store: Store) -> None:
+    _seed(store)
+    calls: list[str] = []
+
+    def query(name: str, **params: Any) -> pl.DataFrame:
+        calls.append(name)
+        return store.query(name, **params)
+
+    ranges = [(date(2026, 3, 1), date(2026, 3, 31)), (date(2026, 3, 6), date(2026, 3, 12)),
+              (date(2026, 2, 27), date(2026, 3, 5))]
+    north = Filters(MARCH.start, MARCH.end, region=("north",))
+    for flt in (MARCH, north):
+        calls.clear()
+        together = curve.reports(query, flt, Settings(), ranges)
+        assert calls.count("curve_ratings_daily") == 1
+        for (start, end), result in zip(ranges, together, strict=True):
+            alone = _report(store, flt.with_range(start, end))
+            assert result.curve["score"].drop_nulls().len() > 0
+            for part in ("curve", "peers", "change", "cells"):
+                assert_frame_equal(getattr(result, part), getattr(alone, part))
 
 
 def test_report_filters_apply_before_scores(store: Store) -> None:

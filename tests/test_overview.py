@@ -220,7 +220,8 @@ def test_alerts_name_lost_peaks_uncoordinated_days_stale_data_and_at_risk_custom
     _alert_seed(store)
     values = kpis.summarize(kpis.daily(store.query, MARCH, Settings()), MARCH.start, MARCH.end)
     now = datetime(2026, 3, 17, 12, 0)  # every table's newest record is more than a day old
-    found = overview.alerts(store.query, MARCH, Settings(), values, now)
+    weeks = overview.week_curves(store.query, MARCH, Settings(), MARCH.end)
+    found = overview.alerts(store.query, MARCH, Settings(), values, weeks, now)
     assert [(a.page, a.text) for a in found if a.page != "data_health"] == [
         ("journey", "Receive lost its peak: last week 100.0, +30.0 over the best peer; now 50.0, -20.0 against the "
                     "best peer (a peak needs +5)."),

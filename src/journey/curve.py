@@ -46,16 +46,23 @@ class CurveReport:
 
 def report(query: Query, flt: Filters, settings: Settings) -> CurveReport:
     """The experience curve of the filtered range, with the last 7 days of it against the 7 before."""
-    week_start = flt.end - timedelta(days=6)
-    wider = flt.with_range(min(flt.start, week_start - timedelta(days=7)), flt.end)
-    fetched = query("curve_ratings_daily", **wider.params(settings))
-    cells = between(fetched, flt.start, flt.end)
-    peers = query("curve_benchmarks", start_date=flt.start, end_date=flt.end)
-    scores = stage_scores(overall(cells))
+    return reports(query, flt, settings, [(flt.start, flt.end)])[0]
+
+
+def reports(query: Query, flt: Filters, settings: Settings, ranges: list[tuple[date, date]]) -> list[CurveReport]:
+    """`report` of each range (first day, last day) under the same filters, from one read of their ratings."""
+    first = min(min(start, end - timedelta(days=13)) for start, end in ranges)  # each last week and the one before
+    fetched = query("curve_ratings_daily", **flt.with_range(first, max(end for _, end in ranges)).params(settings))
+    return [_report(fetched, query("curve_benchmarks", start_date=start, end_date=end), start, end, settings)
+            for start, end in ranges]
+
+
+def _report(fetched: pl.DataFrame, peers: pl.DataFrame, start: date, end: date, settings: Settings) -> CurveReport:
+    cells = between(fetched, start, end)
     return CurveReport(
-        curve=peaks(scores, peers, settings.peak_margin),
+        curve=peaks(stage_scores(overall(cells)), peers, settings.peak_margin),
         peers=peers.select("stage", "peer", "score") if peers.height else _empty_peers(),
-        change=week_change(overall(fetched), week_start, flt.end),
+        change=week_change(overall(fetched), end - timedelta(days=6), end),
         cells=cells,
     )
 

@@ -89,11 +89,15 @@ def forecast_help(tile: ForecastTile) -> str:
 
 # --- peaks of this week and last --------------------------------------------------------------------
 
+def week_ranges(end: date) -> list[tuple[date, date]]:
+    """The 7 days ending on `end`, and the 7 days before them."""
+    return [(end - timedelta(days=6), end), (end - timedelta(days=13), end - timedelta(days=7))]
+
+
 def week_curves(query: Query, flt: Filters, settings: Settings, end: date) -> tuple[curve.CurveReport,
                                                                                      curve.CurveReport]:
     """The experience curve of the 7 days ending on `end`, and of the 7 days before them."""
-    this = curve.report(query, flt.with_range(end - timedelta(days=6), end), settings)
-    last = curve.report(query, flt.with_range(end - timedelta(days=13), end - timedelta(days=7)), settings)
+    this, last = curve.reports(query, flt, settings, week_ranges(end))
     return this, last
 
 
@@ -163,10 +167,12 @@ def at_risk_alerts(total: int, settings: Settings) -> list[Alert]:
                   f"in the range and no follow-up within {settings.follow_up_window_days:g} days.", "customers")]
 
 
-def alerts(query: Query, flt: Filters, settings: Settings, values: Kpis, now: datetime) -> list[Alert]:
-    """The Overview's alerts, in order: KPIs off target, lost peaks, uncoordinated contacts this week, stale data,
-    at-risk customers nobody followed up. `now` is naive UTC."""
-    this, last = week_curves(query, flt, settings, flt.end)
+def alerts(query: Query, flt: Filters, settings: Settings, values: Kpis,
+           weeks: tuple[curve.CurveReport, curve.CurveReport], now: datetime) -> list[Alert]:
+    """The Overview's alerts, in order: KPIs off target, lost peaks (`weeks`: the curves of the range's last 7 days
+    and of the 7 before, `week_curves`), uncoordinated contacts this week, stale data, at-risk customers nobody
+    followed up. `now` is naive UTC."""
+    this, last = weeks
     week = flt.with_range(flt.end - timedelta(days=6), flt.end)
     return [
         *kpi_alerts(values, settings),
