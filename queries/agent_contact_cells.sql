@@ -1,7 +1,7 @@
 -- name: agent_contact_cells
 -- grain: one row per agent, reason, channel (and local week starting Monday when :by_week is true, else week_start is null)
--- params: :start_ts (inclusive), :end_ts (exclusive), :tz, :repeat_window_sec, :channels, :segments, :regions, :teams (each with its all_ flag), :by_week, :agent_ids (with all_agents), :all_agents_visible, :visible_agents, :scope_salt (the signed-in user's scope: other agents' rows come back under a salted pseudonym starting with ~ and without a name, so cell rates and z-scores stay exact); reason medians and cell rates need every agent, so :agent_ids only narrows the rows returned
--- returns: agent_id, agent_name, team, reason, channel, week_start, contacts_count, handle_count, handle_sec_sum, aht_ratio_count, aht_ratio_sum, repeat_count, resolved_known_count, fcr_count, transferred_known_count, transferred_count, escalated_known_count, escalated_count, sentiment_count, sentiment_lift_sum, qa_count, qa_sum, csat_count, csat_top_count
+-- params: :start_ts (inclusive), :end_ts (exclusive), :tz, :repeat_window_sec, :channels, :segments, :regions, :teams (each with its all_ flag), :by_week, :agent_ids (with all_agents), :all_agents_visible, :visible_agents, :scope_salt (the signed-in user's scope: other agents' rows come back under a salted pseudonym starting with ~ and without a name, so cell rates and z-scores stay exact); cell rates need every agent, so :agent_ids only narrows the rows returned
+-- returns: agent_id, agent_name, team, reason, channel, week_start, contacts_count, handle_count, handle_sec_sum, repeat_count, resolved_known_count, fcr_count, transferred_known_count, transferred_count, escalated_known_count, escalated_count, sentiment_count, sentiment_lift_sum, qa_count, qa_sum, csat_count, csat_top_count
 with
 
 contacts as (
@@ -32,14 +32,6 @@ contacts as (
         and (:all_teams or agents.team in :teams)
 ),
 
-reason_medians as (
-    select
-        reason,
-        percentile_cont(0.5) within group (order by handle_seconds) as median_handle_sec
-    from contacts
-    group by reason
-),
-
 contact_surveys as (
     select
         interaction_id,
@@ -56,11 +48,9 @@ selected as (
         case when :by_week then
             cast(date_trunc('week', (contacts.started_at at time zone 'UTC') at time zone :tz) as date)
         end as week_start,
-        contacts.handle_seconds / nullif(reason_medians.median_handle_sec, 0) as aht_ratio,
         coalesce(contact_surveys.csat_count, 0) as csat_count,
         coalesce(contact_surveys.csat_top_count, 0) as csat_top_count
     from contacts
-    inner join reason_medians on reason_medians.reason = contacts.reason
     left join contact_surveys on contact_surveys.interaction_id = contacts.interaction_id
     where (:all_agents or contacts.agent_id in :agent_ids)
 ),
@@ -76,8 +66,6 @@ final as (
         count(*) as contacts_count,
         count(handle_seconds) as handle_count,
         coalesce(cast(sum(handle_seconds) as double precision), 0) as handle_sec_sum,
-        count(aht_ratio) as aht_ratio_count,
-        coalesce(cast(sum(aht_ratio) as double precision), 0) as aht_ratio_sum,
         count(*) filter (where is_repeat) as repeat_count,
         count(resolved) as resolved_known_count,
         count(*) filter (where resolved and not is_repeat) as fcr_count,

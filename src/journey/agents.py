@@ -88,11 +88,25 @@ class AgentReport:
 def contact_cells(query: Query, flt: Filters, settings: Settings, agent_id: str | None = None,
                   by_week: bool = False, scope: Scope = EVERYONE) -> pl.DataFrame:
     """The additive measures per agent, reason and channel (and week), typed even when empty; agents outside
-    `scope` under pseudonyms."""
-    params = flt.params(settings) | scope.params() | {
+    `scope` under pseudonyms. The AHT ratio's parts divide by each reason's median handle time over the range and
+    filters, which is not additive: its own query, the same for every agent and week of one range."""
+    params = flt.params(settings)
+    cells = query("agent_contact_cells", **params | scope.params() | {
         "by_week": by_week, "all_agents": agent_id is None, "agent_ids": [] if agent_id is None else [agent_id],
-    }
-    return conform(query("agent_contact_cells", **params))
+    })
+    return conform(with_aht_ratio(cells, query("agent_reason_medians", **params)))
+
+
+def with_aht_ratio(cells: pl.DataFrame, medians: pl.DataFrame) -> pl.DataFrame:
+    """Cells with aht_ratio_sum = Σ handle time / the reason's median and aht_ratio_count = the handle times in
+    it (none where the median is 0 or unknown). In: agent_contact_cells, agent_reason_medians."""
+    medians = medians.select(pl.col("reason").cast(pl.String), median=pl.col("median_handle_sec").cast(pl.Float64))
+    usable = pl.col("median").is_not_null() & (pl.col("median") != 0)
+    return cells.with_columns(pl.col("reason").cast(pl.String)).join(
+        medians, on="reason", how="left", maintain_order="left").with_columns(
+        aht_ratio_count=pl.when(usable).then(pl.col("handle_count")).otherwise(0),
+        aht_ratio_sum=pl.when(usable).then(pl.col("handle_sec_sum") / pl.col("median")).otherwise(0.0),
+    ).drop("median")
 
 
 def conform(cells: pl.DataFrame) -> pl.DataFrame:
