@@ -227,6 +227,24 @@ def _write_folder(folder: Path, customers: int, contacts: int) -> None:
     }).write_csv(folder / "interactions.csv")
 
 
+def test_a_read_only_store_sees_a_write_of_its_own_process_at_once(tmp_path: Path) -> None:
+    """A read-only store remembers the data version and the rollup settings while it holds the file (no other
+    process can write it then); a write of this process makes it let go, so the next read is fresh."""
+    url = f"duckdb:///{tmp_path / 'shared.duckdb'}"
+    writer = open_store(url)
+    writer.load(_contacts(["2026-03-02"], ["a1"]))
+    viewer = open_store(url, read_only=True)
+
+    def contacts() -> int:
+        counts = viewer.query("health_counts")  # routed to its rollup by the remembered settings
+        return int(counts.filter(pl.col("table_name") == "interactions")["rows_count"].item())
+
+    before = viewer.data_version()
+    assert contacts() == 3 and viewer.data_version() == before
+    writer.load(_contacts(["2026-03-02", "2026-03-03"], ["a1"]))
+    assert viewer.data_version() > before and contacts() == 6
+
+
 def test_viewers_during_a_long_import_see_old_numbers_or_busy_and_the_import_completes(tmp_path: Path) -> None:
     url = f"duckdb:///{tmp_path / 'shared.duckdb'}"
     store = open_store(url)

@@ -7,7 +7,7 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
@@ -56,7 +56,7 @@ class Store:
         """
         with self.connect() as connection:
             if self.use_rollups and name in rollups.ROUTES:
-                name = rollups.choose(name, params, _rollup_meta(connection))
+                name = rollups.choose(name, params, self._remembered("rollup_meta", lambda: _rollup_meta(connection)))
             result = connection.execute(*_statement(query_text(name), params))
             columns = list(result.keys())
             rows = result.fetchall()
@@ -94,10 +94,14 @@ class Store:
     def data_version(self) -> int:
         """A number that changes with every load, for cache keys."""
         with self.connect() as connection:
-            value = connection.execute(
+            value = self._remembered("data_version", lambda: connection.execute(
                 sa.select(schema.journey_meta.c.value).where(schema.journey_meta.c.key == "data_version")
-            ).scalar()
+            ).scalar())
         return int(value or 0)
+
+    def _remembered(self, key: str, load: Callable[[], Any]) -> Any:
+        """What `load` reads from journey_meta; a read-only DuckDB store keeps it while it holds the file."""
+        return load() if self.holder is None else self.holder.remembered(key, load)
 
     def load(self, tables: dict[str, pl.DataFrame], settings: settings_module.Settings | None = None,
              rank_customers: bool = True) -> None:
@@ -417,9 +421,11 @@ class _Holder:
         self.lock = threading.Lock()
         self.connection: Any = None
         self.opened = 0.0
+        self.used = 0.0
         self.resting_until = 0.0
         self.timer: threading.Timer | None = None
         self.writers = 0
+        self.memory: dict[str, Any] = {}
 
     def hold(self) -> None:
         idle, longest = READER_HOLD_SEC
@@ -438,17 +444,43 @@ class _Holder:
                 except Exception:  # noqa: BLE001 - the query's own connection reports the problem
                     return
                 self.opened = now
-            if self.timer is not None:
-                self.timer.cancel()
-            self.timer = threading.Timer(idle, self.release)
-            self.timer.daemon = True
-            self.timer.start()
+            self.used = now
+            if self.timer is None:  # one timer per hold, not one per query: starting a thread costs more than a query
+                self._release_in(idle)
+
+    def _release_in(self, seconds: float) -> None:
+        self.timer = threading.Timer(seconds, self._expire)
+        self.timer.daemon = True
+        self.timer.start()
+
+    def _expire(self) -> None:
+        with self.lock:
+            self.timer = None
+            left = self.used + READER_HOLD_SEC[0] - time.monotonic()
+            if left > 0 and self.connection is not None:
+                self._release_in(left)
+            else:
+                self._close()
+
+    def remembered(self, key: str, load: Callable[[], Any]) -> Any:
+        """`load()`, kept while this holder keeps the file open: meanwhile no other process can write it, and a
+        writer of this process makes the holder let go first."""
+        with self.lock:
+            if self.connection is not None and key in self.memory:
+                return self.memory[key]
+            opened = self.opened if self.connection is not None else None
+        value = load()
+        with self.lock:
+            if opened is not None and self.connection is not None and self.opened == opened:
+                self.memory[key] = value
+        return value
 
     def release(self) -> None:
         with self.lock:
             self._close()
 
     def _close(self) -> None:
+        self.memory.clear()
         if self.connection is not None:
             self.connection.close()
             self.connection = None
