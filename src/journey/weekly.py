@@ -180,25 +180,28 @@ def cells(query: Query, week: Week, flt: Filters, settings: Settings) -> dict[st
     return {name: query(name, **params) for name in CELL_QUERIES}
 
 
-def decompose(cells: pl.DataFrame) -> pl.DataFrame:
-    """Mix and rate effects of one dimension's cells, adding up exactly to R1 − R0.
+def decompose(cells: pl.DataFrame, by: tuple[str, ...] = ()) -> pl.DataFrame:
+    """Mix and rate effects of one dimension's cells (of each `by` group), adding up exactly to R1 − R0.
 
     In: one row per cell with n0, s0, n1, s1 (denominator and numerator, last week 0, this week 1).
     Out: the same rows plus w0, w1 (shares), r0, r1 (rates), mix = (w1 − w0)(r0 − R0) and
     rate = w1 (r1 − r0); a cell new this week takes r0 = R0, a cell gone has w1 = 0.
     """
-    total0, total1 = float(cells["n0"].sum()), float(cells["n1"].sum())
-    overall0 = float(cells["s0"].sum()) / total0
+    def total(column: str) -> pl.Expr:
+        return pl.col(column).cast(pl.Float64).sum().over(by) if by else pl.col(column).cast(pl.Float64).sum()
+
     n0, n1, s0, s1 = (pl.col(c).cast(pl.Float64) for c in ("n0", "n1", "s0", "s1"))
+    overall0 = total("s0") / total("n0")
     shares = cells.with_columns(
-        w0=n0 / total0, w1=n1 / total1,
+        w0=n0 / total("n0"), w1=n1 / total("n1"),
         r0=pl.when(n0 > 0).then(s0 / n0).otherwise(overall0),
         r1=pl.when(n1 > 0).then(s1 / n1).otherwise(None),
+        overall0=overall0,
     )
     return shares.with_columns(
-        mix=(pl.col("w1") - pl.col("w0")) * (pl.col("r0") - overall0),
+        mix=(pl.col("w1") - pl.col("w0")) * (pl.col("r0") - pl.col("overall0")),
         rate=pl.when(n1 > 0).then(pl.col("w1") * (pl.col("r1") - pl.col("r0"))).otherwise(0.0),
-    )
+    ).drop("overall0")
 
 
 def explain(cell_frames: dict[str, pl.DataFrame], kpi: str) -> pl.DataFrame:
@@ -219,8 +222,7 @@ def explain(cell_frames: dict[str, pl.DataFrame], kpi: str) -> pl.DataFrame:
             .sort("dimension", "value"))
     if wide["n0"].sum() == 0 or wide["n1"].sum() == 0:
         return empty
-    parts = [decompose(group) for _, group in wide.group_by("dimension", maintain_order=True)]
-    return pl.concat(parts).filter((pl.col("n0") > 0) | (pl.col("n1") > 0)).select(empty.columns)
+    return decompose(wide, by=("dimension",)).filter((pl.col("n0") > 0) | (pl.col("n1") > 0)).select(empty.columns)
 
 
 def explanations(cell_frames: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
