@@ -88,7 +88,8 @@ cells as (
         owner_id,
         stage,
         case when age_days <= 30 then 0 when age_days <= 90 then 1 when age_days <= 180 then 2 else 3 end as age_bucket,
-        cast(date_trunc('month', expected_close_date) as date) as close_month,
+        -- truncated as a timestamp: PostgreSQL would take the date as timestamptz, a time zone conversion a row
+        cast(date_trunc('month', cast(expected_close_date as timestamp)) as date) as close_month,
         coalesce(expected_close_date < as_of_date, false) as overdue,
         count(*) as open_count,
         cast(sum(amount) as double precision) as amount_sum,

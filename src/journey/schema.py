@@ -319,8 +319,13 @@ ROLLUPS["rollup_opportunity_spell_months"] = sa.Table(
 )
 _spell_months = ROLLUPS["rollup_opportunity_spell_months"]
 _postgres_index("rollup_opportunity_spell_months_opportunity", _spell_months, "opportunity_id")
-# the open-ended rows, read for every snapshot after their month (a range join over these few only)
-sa.Index("rollup_opportunity_spell_months_open", _spell_months.c.month,
+# The pipeline snapshots read these rows by index only (the indexes hold every column they read, the filters'
+# too): a snapshot's month from the rows started before its instant, and the open-ended rows of the months before.
+_held = [_spell_months.c[name] for name in ("stage", "created_day", "won_month_index", "owner_id", "amount",
+                                            "expected_close_date", "segment", "region")]
+sa.Index("rollup_opportunity_spell_months_start", _spell_months.c.month, _spell_months.c.hold_start,
+         postgresql_include=[_spell_months.c.hold_end, *_held]).ddl_if(dialect="postgresql")
+sa.Index("rollup_opportunity_spell_months_open_rows", _spell_months.c.month, postgresql_include=_held,
          postgresql_where=_spell_months.c.open_ended).ddl_if(dialect="postgresql")
 # The stage outcomes (closed deals per stage entered) per day of the close, as the pipeline's 365-day windows
 # take days (see rollup_build_opportunity_outcome_days); late_start: a spell starting after its deal's close.
