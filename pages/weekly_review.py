@@ -63,7 +63,7 @@ for n, section in enumerate(report.sections(ui.query, review, settings)):
         if isinstance(part.content, pl.DataFrame) and part.content.height:
             ui.table(part.content, f"weekly_{week}_{n}_{i}", key=f"weekly_section_{n}_{i}")
         elif not isinstance(part.content, pl.DataFrame):
-            st.plotly_chart(part.content, width="stretch", key=f"weekly_chart_{n}_{i}")
+            st.plotly_chart(part.content(), width="stretch", key=f"weekly_chart_{n}_{i}")
         if part.note:
             ui.caption(part.note)
 

@@ -194,7 +194,9 @@ def test_pipeline_section_is_the_forecast_and_the_changes_of_the_week(store: Sto
         ("2026-03", 80.0, 210.0, None), ("2026-04", 0.0, 10.0, None), ("2026-05", 0.0, 0.0, None)]
     assert tables["Every change of the week"].rows() == [
         ("new", 1, 100.0), ("advanced", 1, 500.0), ("slipped", 1, 300.0), ("won", 1, 80.0), ("lost", 1, 250.0)]
-    waterfall = next(p.content for p in section.parts if p.heading == "The week's changes")
+    draw = next(p.content for p in section.parts if p.heading == "The week's changes")
+    assert callable(draw)
+    waterfall = draw()
     assert list(waterfall.data[0].x) == ["open a week ago", "new", "advanced", "slipped", "lost", "open now"]
     assert list(waterfall.data[0].y) == pytest.approx([105.0, 10.0, 50.0, -30.0, -25.0, 110.0])
     states = pipeline_flow.week_states(store.query, date(2026, 3, 16), ALL, Settings())

@@ -189,8 +189,8 @@ def _section(section: Section) -> str:
 
 
 def _part(part: Part) -> str:
-    shown = _figure(part.content) if isinstance(part.content, go.Figure) else (
-        _table(part.content) if part.content.height else "")
+    shown = (_table(part.content) if part.content.height else "") if isinstance(part.content, pl.DataFrame) else (
+        _figure(part.content()))
     note = f"<p class=\"caption\">{_e(part.note)}</p>" if part.note else ""
     return f"<h3>{_e(part.heading)}</h3>{shown}{note}"
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 
 import plotly.graph_objects as go
 import polars as pl
@@ -42,7 +43,7 @@ class Part:
     """One table or chart of a section, with its heading and an optional note under it."""
 
     heading: str
-    content: pl.DataFrame | go.Figure
+    content: pl.DataFrame | Callable[[], go.Figure]  # a table, or a chart drawn where it is shown
     note: str = ""
 
 
@@ -71,9 +72,9 @@ def curve_section(query: Query, week: Week, flt: Filters, settings: Settings) ->
     caption = (f"{peak_sentence(changes)} Score = 100 × mean((rating − 1) / 4) over the week's ratings; a peak beats "
                f"the best peer's benchmark by at least {settings.peak_margin:g} points.")
     return Section("Experience curve", caption, [
-        Part("The week's curve", curve_charts.figure(this.curve, this.peers, this.change), "Our stage scores (solid) "
-             "against each peer's benchmark (dotted); ★ = a peak, with its margin; under each stage its ratings and "
-             "the change against last week."),
+        Part("The week's curve", partial(curve_charts.figure, this.curve, this.peers, this.change),
+             "Our stage scores (solid) against each peer's benchmark (dotted); ★ = a peak, with its margin; under "
+             "each stage its ratings and the change against last week."),
         Part("Per stage", table, "Score week change: against the week before."),
         _table_or_note("Top movers: stages", movers, "Stage scores, overall and per region and segment, that changed "
                        f"most, in standard errors of the change; cells with at least {MIN_STAGE_RATINGS} ratings in "
@@ -135,7 +136,8 @@ def agents_section(query: Query, week: Week, flt: Filters, settings: Settings) -
     top = this.scorecard.filter(pl.col("rank").is_not_null()).head(TOP_AGENTS).select(
         "rank", "agent_id", "agent_name", "team", "contacts", "fcr", "fcr_adjusted", "fcr_adjusted_low",
         "fcr_adjusted_high", "csat_pct", "repeat_7d", "composite")
-    chart = agent_charts.volume_quality(this.scorecard, agent_detail.overall_fcr(this.cells), settings.min_contacts)
+    chart = partial(agent_charts.volume_quality, this.scorecard, agent_detail.overall_fcr(this.cells),
+                    settings.min_contacts)
     caption = (f"Agent contacts of the week, as the Agents page shows them for these dates: mix-adjusted FCR with 95% "
                f"intervals, composite score and rank among agents with at least {settings.min_contacts} contacts. "
                f"{agents.busiest_note(this.scorecard)}")
@@ -184,11 +186,11 @@ def pipeline_section(query: Query, week: Week, flt: Filters, settings: Settings)
             "period", "won_to_date", "open_forecast", "forecast", "forecast_low", "forecast_high", "quota",
             "forecast_to_quota_pct")), "Won so far in the month + what open deals are expected to bring, by the "
              "preferred method; 90% interval; quotas prorated by day (none under a segment or region filter)."),
-        Part("Forecast by method", pipeline_charts.forecast_months(pipeline.side_by_side(result), months),
+        Part("Forecast by method", partial(pipeline_charts.forecast_months, pipeline.side_by_side(result), months),
              "Both methods' forecasts per month with their 90% intervals; the black mark: quota."),
-        Part("The week's changes", pipeline_charts.waterfall(bridge), "The weighted amount of deals open and not past "
-             "their expected close, a week ago to the end of the week (the end's probabilities at both ends); a deal "
-             "that slips leaves it."),
+        Part("The week's changes", partial(pipeline_charts.waterfall, bridge),
+             "The weighted amount of deals open and not past their expected close, a week ago to the end of the "
+             "week (the end's probabilities at both ends); a deal that slips leaves it."),
         Part("Every change of the week", pipeline.display(pipeline_flow.week_summary(states, settings.pipeline_stages)),
              "Deals and unweighted amounts, overdue deals included."),
     ])
