@@ -78,6 +78,7 @@ class Store:
         with self.connect() as connection:
             _drop_changed_rollups(connection)
             schema.metadata.create_all(connection)
+            _declared_rollup_indexes(connection)
             stored = connection.execute(
                 sa.select(schema.journey_meta.c.value).where(schema.journey_meta.c.key == "schema_version")
             ).scalar()
@@ -371,6 +372,27 @@ def _drop_changed_rollups(connection: sa.Connection) -> None:
         if table.name in stored and list(connection.execute(
                 sa.text(f"select * from {table.name} limit 0")).keys()) != table.c.keys():
             table.drop(connection)
+
+
+def _declared_rollup_indexes(connection: sa.Connection) -> None:
+    """PostgreSQL: the rollup tables' secondary indexes as this Journey declares them. A table gets its indexes
+    when it is created, so a store made by an earlier Journey gains the ones added since and loses the ones
+    dropped (an index holds no data of its own)."""
+    if connection.dialect.name != "postgresql":
+        return
+    stored = {tuple(row) for row in connection.execute(sa.text(
+        "select tables.relname, indexes.relname from pg_index "
+        "join pg_class as indexes on indexes.oid = pg_index.indexrelid "
+        "join pg_class as tables on tables.oid = pg_index.indrelid "
+        "where tables.relname like 'rollup%' and pg_table_is_visible(tables.oid) "
+        "and not pg_index.indisprimary and not pg_index.indisunique"))}
+    for table in schema.ROLLUPS.values():
+        declared = {index.name: index for index in table.indexes if not index.unique}
+        for _, name in sorted(row for row in stored if row[0] == table.name and row[1] not in declared):
+            connection.execute(sa.text(f'drop index "{name}"'))
+        for name, index in declared.items():
+            if (table.name, name) not in stored:
+                index.create(connection)
 
 
 def open_store(url: str, read_only: bool = False, create: bool = True) -> Store:
