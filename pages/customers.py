@@ -2,6 +2,7 @@
 
 import plotly.express as px
 import plotly.graph_objects as go
+import polars as pl
 import streamlit as st
 
 from journey import customers, definitions, ui
@@ -29,6 +30,12 @@ def chart(figure: go.Figure, text: str) -> None:
     else:
         st.info("Nothing to chart in this range with these filters.")
     ui.caption(text)
+
+
+def on_mondays(figure: go.Figure, weeks: pl.Series) -> go.Figure:
+    """Weekly points sit on their Mondays: the ticks too (Plotly's own weekly ticks fall on Sundays), about a dozen."""
+    step = max(1, -(-weeks.len() // 12))
+    return figure.update_xaxes(tickvals=weeks.to_list()[::step], tickformat="%d %b")
 
 
 def value_section() -> None:
@@ -80,7 +87,9 @@ def voice_section() -> None:
         with column:
             figure = px.line(weekly, x="week_start", y=name, markers=True, title=definitions.label(name),
                              hover_data=["surveys_count"], labels={"week_start": "week", name: ""})
-            chart(figure.update_layout(yaxis_tickformat=".0%" if name == "csat_pct" else None),
+            figure = on_mondays(figure, weekly["week_start"]).update_layout(
+                yaxis_tickformat=".0%" if name == "csat_pct" else None)
+            chart(figure,
                   definitions.HELP[name] + " Per week (Monday start; the first and last may be partial).")
     search = st.text_input("Search detractor and churn-intent comments", key="customers_search")
     found = customers.comments(ui.query, flt, settings, search)
@@ -102,9 +111,11 @@ def coordination_section() -> None:
     daily = customers.coordination_daily(ui.query, flt, settings)
     metrics(["customer_days_outbound", "uncoordinated_days", "coordination_rate"],
             customers.coordination_summary(daily))
-    chart(px.bar(customers.coordination_weekly(daily), x="week_start", y="uncoordinated_count",
-                 hover_data=["customer_days_count", "uncoordinated_rate"],
-                 labels={"week_start": "week", "uncoordinated_count": "uncoordinated days"}),
+    weeks = customers.coordination_weekly(daily)
+    chart(on_mondays(px.bar(weeks, x="week_start", y="uncoordinated_count",
+                            hover_data=["customer_days_count", "uncoordinated_rate"],
+                            labels={"week_start": "week", "uncoordinated_count": "uncoordinated days"}),
+                     weeks["week_start"]),
           "Per week: customer days (a customer and a local calendar day) with outbound contacts from two or more "
           "departments.")
     ui.table(customers.department_pairs(ui.query, flt, settings), "department_pairs", key="customers_pairs")
