@@ -1,16 +1,9 @@
 -- name: rollup_build_channel_days
 -- grain: one row per local day (of :tz) and channel with contacts, for the days listed in the load's temp table touched_days
--- params: :tz (the rollup's time zone); reads touched_days(day), filled by journey.rollups during a load
+-- params: :tz (the rollup's time zone); :low_at, :high_at (a UTC window around the touched days, from the day before the first to two days after the last: DuckDB reads only the blocks in it, PostgreSQL the index); reads touched_days(day), filled by journey.rollups during a load
 -- returns: day, channel, contacts_count, first_at, last_at
 -- (UTC days skip the time zone conversion: DuckDB spends ~0.25 s per million rows on it)
 with
-
-bounds as (
-    select
-        cast(min(day) as timestamp) - interval '1 day' as low_at,
-        cast(max(day) as timestamp) + interval '2 days' as high_at
-    from touched_days
-),
 
 contacts as (
     select
@@ -19,8 +12,8 @@ contacts as (
         channel,
         started_at
     from interactions
-    where started_at >= (select low_at from bounds)
-        and started_at < (select high_at from bounds)
+    where started_at >= :low_at
+        and started_at < :high_at
 ),
 
 final as (

@@ -1,16 +1,9 @@
 -- name: rollup_build_contact_cells
 -- grain: one row per local day (of :tz), agent, reason, channel, segment and region over agent contacts, for the days listed in the load's temp table touched_days
--- params: :tz, :repeat_window_sec (the rollup's settings); reads touched_days(day), filled by journey.rollups during a load; the csat counts of these cells are in rollup_contact_csat, so a survey load leaves this rollup alone
+-- params: :tz, :repeat_window_sec (the rollup's settings); :low_at, :high_at (a UTC window around the touched days, from the day before the first to two days after the last: DuckDB reads only the blocks in it, PostgreSQL the index); reads touched_days(day), filled by journey.rollups during a load; the csat counts of these cells are in rollup_contact_csat, so a survey load leaves this rollup alone
 -- returns: day, agent_id, reason, channel, segment, region, contacts_count, handle_count, repeat_count, resolved_known_count, fcr_count, transferred_known_count, transferred_count, escalated_known_count, escalated_count, sentiment_count, qa_count, handle_sec_sum, sentiment_lift_sum, qa_sum
 -- (UTC days skip the time zone conversion: DuckDB spends ~0.25 s per million rows on it)
 with
-
-bounds as (
-    select
-        cast(min(day) as timestamp) - interval '1 day' as low_at,
-        cast(max(day) as timestamp) + interval '2 days' as high_at
-    from touched_days
-),
 
 contacts as (
     select
@@ -31,8 +24,8 @@ contacts as (
     from interactions
     left join customers on customers.customer_id = interactions.customer_id
     where interactions.agent_id is not null
-        and interactions.started_at >= (select low_at from bounds)
-        and interactions.started_at < (select high_at from bounds)
+        and interactions.started_at >= :low_at
+        and interactions.started_at < :high_at
 ),
 
 touched as (

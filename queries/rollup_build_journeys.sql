@@ -26,7 +26,8 @@ final as (
         max(segment) as segment,
         max(region) as region,
         min(occurred_at) as first_at,
-        count(distinct segment) > 1 or count(distinct region) > 1
+        -- two values differ exactly when the least and the greatest do (count(distinct) costs two more passes)
+        coalesce(min(segment) <> max(segment) or min(region) <> max(region), false)
             or (count(segment) > 0 and count(segment) < count(*))
             or (count(region) > 0 and count(region) < count(*)) as mixed,
         count(*) filter (where stage = 'buy' and outcome = 'completed') > 0 as converted,

@@ -1,16 +1,9 @@
 -- name: rollup_build_survey_days
 -- grain: one row per local day (of :tz) of the answer, and agent, channel and reason of the survey's contact (null without one), segment and region of the survey's customer, for the days listed in the load's temp table touched_days
--- params: :tz (the rollup's time zone); reads touched_days(day), filled by journey.rollups during a load
+-- params: :tz (the rollup's time zone); :low_at, :high_at (a UTC window around the touched days, from the day before the first to two days after the last: DuckDB reads only the blocks in it, PostgreSQL the index); reads touched_days(day), filled by journey.rollups during a load
 -- returns: day, agent_id, channel, reason, segment, region, surveys_count, csat_count, csat_top_count, nps_count, promoter_count, detractor_count, ces_count, ces_sum, first_at, last_at
 -- (UTC days skip the time zone conversion: DuckDB spends ~0.25 s per million rows on it)
 with
-
-bounds as (
-    select
-        cast(min(day) as timestamp) - interval '1 day' as low_at,
-        cast(max(day) as timestamp) + interval '2 days' as high_at
-    from touched_days
-),
 
 answers as (
     select
@@ -28,8 +21,8 @@ answers as (
     from surveys
     left join customers on customers.customer_id = surveys.customer_id
     left join interactions on interactions.interaction_id = surveys.interaction_id
-    where surveys.answered_at >= (select low_at from bounds)
-        and surveys.answered_at < (select high_at from bounds)
+    where surveys.answered_at >= :low_at
+        and surveys.answered_at < :high_at
 ),
 
 final as (

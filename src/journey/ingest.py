@@ -98,7 +98,7 @@ def load_checked(store: Store, valid: dict[str, pl.DataFrame], rejects: pl.DataF
 
 class _Loader:
     """Upserts tables in the order given, one at a time, each on a worker thread while the caller makes the
-    next (polars and the database drivers release Python's lock while they work).
+    next ones (polars and the database drivers release Python's lock while they work).
 
     Only the worker uses the store while loads are queued: the caller's store lookups wait for them
     (`after_loads`). A failed load raises in the caller and the tables queued after it do not load.
@@ -128,7 +128,10 @@ class _Loader:
             self.worker.shutdown(wait=True)  # no load outlives the import
 
     def load(self, table: str, frame: pl.DataFrame) -> None:
-        self.wait()  # one table in flight: running further ahead holds more rows in memory and fights the load
+        # one table loading and one waiting: a large table's load then overlaps the checks of the next two
+        # (interactions, then surveys and journey events); further ahead would hold more rows in memory
+        while len(self.queued) > 1:
+            self._finished(self.queued[0][2].result())
         self.queued.append((table, frame.height, self.worker.submit(self._load, table, frame)))
         self.loaded[table] = frame.height
 
@@ -251,7 +254,7 @@ def _read(spec: TableSpec, path: Path, progress: Progress) -> tuple[pl.DataFrame
 
 def _read_csv(spec: TableSpec, path: Path, progress: Progress) -> tuple[pl.DataFrame, pl.DataFrame | None]:
     data = path.read_bytes().removeprefix(b"\xef\xbb\xbf")
-    if not data.strip():
+    if not data or data.isspace():  # strip() would copy a file of gigabytes
         raise IngestError(f"{path}: the file is empty; it needs at least a header row")
     lines = record_lines(data)
     ragged = None

@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
 from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -121,8 +121,9 @@ class Maintenance:
     repeat_window_sec: float
     first_stage: str
 
-    def sql(self, statement: str) -> Any:
-        params = {"tz": self.time_zone, "repeat_window_sec": self.repeat_window_sec, "first_stage": self.first_stage}
+    def sql(self, statement: str, **extra: Any) -> Any:
+        params = {"tz": self.time_zone, "repeat_window_sec": self.repeat_window_sec, "first_stage": self.first_stage,
+                  **extra}
         used = {k: v for k, v in params.items() if re.search(rf"(?<![:\w]):{k}\b", statement)}
         return self.run(driver_sql(statement, self.dialect), used) if used else self.run(statement)
 
@@ -261,16 +262,23 @@ class Maintenance:
     def _rebuild_days(self, touched: str, tables: tuple[str, ...]) -> None:
         self.sql("drop table if exists touched_days")
         self.sql(f"create temp table touched_days as select distinct day from {touched} where day is not null")
+        first, last = self.run("select min(day), max(day) from touched_days").fetchone()
+        if first is None:
+            return
+        # bound as values, not read by a subquery: DuckDB then filters the scan by them (skipping blocks by
+        # their min/max) and plans its joins from the right row counts (it was ten times slower)
+        window = {"low_at": datetime.combine(first, time()) - timedelta(days=1),
+                  "high_at": datetime.combine(last, time()) + timedelta(days=2)}
         for table in tables:
             self.sql(f"delete from {table} where day in (select day from touched_days)")
-            self._insert(table)
+            self._insert(table, **window)
 
-    def _insert(self, table: str) -> None:
+    def _insert(self, table: str, **window: datetime) -> None:
         keys = schema.ROLLUPS[table].c.keys()
         # in time order: a range of days then reads adjacent pages, not one row from each
         order = next((f" order by {key}" for key in ("day", "month", "created_at") if key in keys), "")
         self.sql(f"insert into {table} ({', '.join(keys)}) select {', '.join(keys)} "
-                 f"from ({build_text(BUILDS[table])}) as built{order}")
+                 f"from ({build_text(BUILDS[table])}) as built{order}", **window)
 
     def _table_stats(self, table: str) -> None:
         newest = f"max({NEWEST[table]})" if table in NEWEST else "cast(null as timestamp)"
