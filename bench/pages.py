@@ -81,8 +81,8 @@ def overview_page(query: Query, settings: Settings) -> None:
     now = datetime.now(UTC).replace(tzinfo=None)
     report_, _ = weekly.tiles(query, flt, settings)
     overview.forecast_tile(query, overview.forecast_as_of(flt, datetime.now(settings.zone).date()), flt, settings)
-    _, *weeks = curve.reports(query, flt, settings, [(flt.start, flt.end), *overview.week_ranges(flt.end)])
-    overview.alerts(query, flt, settings, report_.values, (weeks[0], weeks[1]), now)
+    _, weeks = overview.curves(query, flt, settings)
+    overview.alerts(query, flt, settings, report_.values, weeks, now)
 
 
 def journey(query: Query, settings: Settings) -> None:

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
-from journey import curve, curve_charts, definitions, kpis, overview, ui, weekly
+from journey import curve_charts, definitions, kpis, overview, ui, weekly
 
 flt = ui.filters()
 settings = ui.settings()
@@ -60,16 +60,14 @@ forecast_tile(second[-1])
 left, right = st.columns([2, 3])
 with left:
     st.subheader("Experience curve")
-    # the range's curve and its last two weeks' (for the alerts) from one read of the ratings
-    result, *weeks = curve.reports(ui.query, flt, settings, [(flt.start, flt.end), *overview.week_ranges(flt.end)])
+    result, weeks = overview.curves(ui.query, flt, settings)
     st.plotly_chart(curve_charts.small(result), width="stretch")
     ui.caption(f"Stage scores (100 × mean of (rating − 1) / 4) over the range against the peers' benchmarks (dotted); "
                f"★ = a peak, at least {settings.peak_margin:g} points above the best peer.")
     link(left, "journey")
 with right:
     st.subheader("Alerts")
-    alerts = overview.alerts(ui.query, flt, settings, report.values, (weeks[0], weeks[1]),
-                             datetime.now(UTC).replace(tzinfo=None))
+    alerts = overview.alerts(ui.query, flt, settings, report.values, weeks, datetime.now(UTC).replace(tzinfo=None))
     for alert in alerts:
         text, go = st.columns([3, 1], vertical_alignment="center")
         text.warning(alert.text, icon=":material/warning:")

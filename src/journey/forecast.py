@@ -111,11 +111,16 @@ def _with_won(expected: pl.DataFrame, won: pl.DataFrame, months: list[date], key
         grid = present.join(grid, how="cross")
     frame = grid.join(expected, on=[*keys, "period"], how="left").join(won_to_date, on=[*keys, "period"], how="left")
     frame = frame.with_columns(pl.col("won_to_date", "open_forecast", "variance", "open_amount").fill_null(0.0))
+    return _with_interval(frame).select(*keys, *PERIOD_COLUMNS).sort(*keys, "period")
+
+
+def _with_interval(frame: pl.DataFrame) -> pl.DataFrame:
+    """forecast = won_to_date + open_forecast, and its 90% interval (normal approximation of the open deals'
+    variance), never below what is won nor above what is won plus every open deal."""
     spread = Z_90 * pl.col("variance").sqrt()
     return frame.with_columns(forecast=pl.col("won_to_date") + pl.col("open_forecast")).with_columns(
         forecast_low=pl.max_horizontal(pl.col("won_to_date"), pl.col("forecast") - spread),
-        forecast_high=pl.min_horizontal(pl.col("won_to_date") + pl.col("open_amount"), pl.col("forecast") + spread),
-    ).select(*keys, *PERIOD_COLUMNS).sort(*keys, "period")
+        forecast_high=pl.min_horizontal(pl.col("won_to_date") + pl.col("open_amount"), pl.col("forecast") + spread))
 
 
 def timing_rates(cells: pl.DataFrame, model_day: date, settings: Settings) -> pl.DataFrame:
@@ -210,10 +215,9 @@ def backtest_forecasts(open_cells: pl.DataFrame, stages: pl.DataFrame, rates: pl
         open_forecast=(pl.col("amount_sum") * pl.col("probability")).sum(),
         variance=(pl.col("amount_sq_sum") * pl.col("probability") * (1 - pl.col("probability"))).sum()).join(
         cells.group_by("month").agg(open_amount=pl.col("amount_sum").sum()), on="month", how="left")
-    timing = _month_interval(grid, expected)
+    known = pl.col("month").is_in(learned["month"].implode())
     # a month the history says nothing about keeps the weighted forecast
-    timing = pl.concat([timing.filter(pl.col("month").is_in(learned["month"].implode())),
-                        weighted.filter(~pl.col("month").is_in(learned["month"].implode()))]).sort("month")
+    timing = pl.concat([_month_interval(grid, expected).filter(known), weighted.filter(~known)]).sort("month")
     return weighted.join(timing.select("month", timing_forecast="forecast", timing_low="forecast_low",
                                        timing_high="forecast_high"), on="month", maintain_order="left")
 
@@ -222,11 +226,7 @@ def _month_interval(grid: pl.DataFrame, expected: pl.DataFrame) -> pl.DataFrame:
     """Forecast and 90% interval per month from open_forecast, variance and open_amount (no wins)."""
     frame = grid.join(expected, on="month", how="left").with_columns(
         pl.col("open_forecast", "variance", "open_amount").fill_null(0.0), won_to_date=pl.lit(0.0))
-    spread = Z_90 * pl.col("variance").sqrt()
-    return frame.with_columns(forecast=pl.col("won_to_date") + pl.col("open_forecast")).select(
-        "month", "forecast",
-        forecast_low=pl.max_horizontal(pl.col("won_to_date"), pl.col("forecast") - spread),
-        forecast_high=pl.min_horizontal(pl.col("won_to_date") + pl.col("open_amount"), pl.col("forecast") + spread))
+    return _with_interval(frame).select("month", "forecast", "forecast_low", "forecast_high")
 
 
 def wape(forecasts: list[float], actuals: list[float]) -> float | None:

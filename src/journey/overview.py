@@ -101,6 +101,14 @@ def week_curves(query: Query, flt: Filters, settings: Settings, end: date) -> tu
     return this, last
 
 
+def curves(query: Query, flt: Filters, settings: Settings) -> tuple[curve.CurveReport,
+                                                                   tuple[curve.CurveReport, curve.CurveReport]]:
+    """The range's curve, and the curves of its last 7 days and the 7 before (the peak alerts'), from one read of
+    the ratings."""
+    whole, this, last = curve.reports(query, flt, settings, [(flt.start, flt.end), *week_ranges(flt.end)])
+    return whole, (this, last)
+
+
 def peak_changes(this: pl.DataFrame, last: pl.DataFrame) -> pl.DataFrame:
     """Per stage, whether it is a peak this week and was last week.
 

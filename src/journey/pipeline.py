@@ -99,8 +99,7 @@ def instant(day: date, settings: Settings) -> Any:
 State = tuple[pl.DataFrame, pl.DataFrame]  # open cells, stage probabilities
 
 
-def states(query: Query, as_of: date, months: int, flt: Filters, settings: Settings) -> tuple[pl.DataFrame,
-                                                                                             pl.DataFrame]:
+def states(query: Query, as_of: date, months: int, flt: Filters, settings: Settings) -> State:
     """Open cells and stage probabilities as of the start of `as_of` and of the first days of the `months`
     months before its month (the backtest's), two queries in all; both frames carry the day as as_of_date."""
     params = {**scope(flt, settings), "as_of_date": as_of, "base_date": forecast.month_start(as_of),
