@@ -9,7 +9,8 @@ Usage:
 
 Page data = every library call the page makes for its default view (the last 28 days up to the newest
 contact, no filter, first item of every picker), called on the store directly (no Streamlit cache; a query
-repeated with the same parameters in one run is answered once, as the app's query cache answers it), warm:
+repeated with the same parameters in one run is answered once, as the app's query cache answers it; the parts a
+page computes at the same time, with journey.overlap, run at the same time here too), warm:
 one run to warm up, then the median of --runs. Prints its figures; nothing is asserted.
 """
 
@@ -48,8 +49,10 @@ from journey import (
     pipeline_flow,
     report,
     weekly,
+    weekly_sections,
 )
 from journey.filters import Filters, default_view
+from journey.overlap import together
 from journey.settings import Settings
 from journey.store import Store, open_store
 
@@ -79,9 +82,11 @@ def frame(query: Query, settings: Settings) -> Filters:
 def overview_page(query: Query, settings: Settings) -> None:
     flt = frame(query, settings)
     now = datetime.now(UTC).replace(tzinfo=None)
-    report_, _ = weekly.tiles(query, flt, settings)
-    overview.forecast_tile(query, overview.forecast_as_of(flt, datetime.now(settings.zone).date()), flt, settings)
-    _, weeks = overview.curves(query, flt, settings)
+    (report_, _), _, (_, weeks) = together(
+        lambda: weekly.tiles(query, flt, settings),
+        lambda: overview.forecast_tile(query, overview.forecast_as_of(flt, datetime.now(settings.zone).date()), flt,
+                                       settings),
+        lambda: overview.curves(query, flt, settings))
     overview.alerts(query, flt, settings, report_.values, weeks, now)
 
 
@@ -120,9 +125,13 @@ def agents_page(query: Query, settings: Settings) -> None:
 def pipeline_page(query: Query, settings: Settings) -> None:
     flt = frame(query, settings)
     as_of = pipeline.today(settings)
-    result = pipeline.forecasts(query, as_of, flt, settings)
-    best = pipeline.preferred(query, result, flt, settings)
-    closed = pipeline_flow.closed_cells(query, flt, settings)
+
+    def forecasts() -> tuple[pipeline.Forecasts, pipeline.PreferredForecast]:
+        result = pipeline.forecasts(query, as_of, flt, settings)
+        return result, pipeline.preferred(query, result, flt, settings)
+
+    (result, best), closed, states = together(forecasts, lambda: pipeline_flow.closed_cells(query, flt, settings),
+                                              lambda: pipeline_flow.week_states(query, as_of, flt, settings))
     pipeline.headline(result, best)
     pipeline_flow.funnel(query, result.open_cells, result.probabilities, flt, settings)
     pipeline_flow.velocity(result.open_cells, closed)
@@ -130,7 +139,6 @@ def pipeline_page(query: Query, settings: Settings) -> None:
     for keys in (("team",), ("owner_id", "owner_name")):
         pipeline.against_quota(query, result, flt, settings, best.method, keys)
     pipeline.backtest_table(result)
-    states = pipeline_flow.week_states(query, as_of, flt, settings)
     pipeline_flow.bridge(states, result.probabilities, settings.pipeline_stages)
     pipeline_flow.week_summary(states, settings.pipeline_stages)
     pipeline_flow.win_loss(closed, ("product",))
@@ -141,10 +149,9 @@ def weekly_review(query: Query, settings: Settings) -> None:
     flt = frame(query, settings)
     today = datetime.now(settings.zone).date()
     week = weekly.default_week(flt.end, today)
-    review = report.review(query, week, flt, settings)
+    review, *_ = together(lambda: report.review(query, week, flt, settings),
+                          *weekly_sections.builders(query, week, flt, settings))
     report.display_table(review.table)
-    if report.has_data(review):
-        report.sections(query, review, settings)
     weekly.read_notes(query, week)
 
 

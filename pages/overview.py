@@ -8,9 +8,11 @@ from journey import curve_charts, definitions, kpis, overview, ui, weekly
 
 flt = ui.filters()
 settings = ui.settings()
-report, sparklines = weekly.tiles(ui.query, flt, settings)
-forecast = overview.forecast_tile(ui.query, overview.forecast_as_of(flt, datetime.now(settings.zone).date()), flt,
-                                  settings)
+(report, sparklines), forecast, (result, weeks) = ui.together(
+    lambda: weekly.tiles(ui.query, flt, settings),
+    lambda: overview.forecast_tile(ui.query, overview.forecast_as_of(flt, datetime.now(settings.zone).date()), flt,
+                                   settings),
+    lambda: overview.curves(ui.query, flt, settings))
 links = flt.to_query()
 TILE_HEIGHT = 190  # pixels: tiles line up whether or not they have a sparkline
 
@@ -60,7 +62,6 @@ forecast_tile(second[-1])
 left, right = st.columns([2, 3])
 with left:
     st.subheader("Experience curve")
-    result, weeks = overview.curves(ui.query, flt, settings)
     st.plotly_chart(curve_charts.small(result), width="stretch")
     ui.caption(f"Stage scores (100 × mean of (rating − 1) / 4) over the range against the peers' benchmarks (dotted); "
                f"★ = a peak, at least {settings.peak_margin:g} points above the best peer.")

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 import polars as pl
 import streamlit as st
 
-from journey import definitions, report, ui, weekly
+from journey import definitions, report, ui, weekly, weekly_sections
 from journey.store import StoreError, open_store
 
 flt = ui.filters()
@@ -26,7 +26,8 @@ st.sidebar.selectbox("Week", [str(w) for w in (week.shift(k) for k in range(26, 
                      key="weekly_week", on_change=_move_range,
                      help="The last complete ISO week (Monday–Sunday) of the date range; choosing one moves the range")
 
-review = report.review(ui.query, week, flt, settings)
+review, *sections = ui.together(lambda: report.review(ui.query, week, flt, settings),
+                                *weekly_sections.builders(ui.query, week, flt, settings))
 st.title(f"Weekly review {week}")
 ui.caption(f"{week.start:%A %d %B} – {week.end:%A %d %B %Y} ({settings.time_zone}), against the week before and "
            f"the 4 weeks before it. Filters: {report.filters_text(flt)}.")
@@ -55,7 +56,7 @@ else:
     st.plotly_chart(report.trend_figure(review.trend), width="stretch")
     ui.caption("Every KPI per ISO week: the 13 weeks before this one, and this week last.")
 
-for n, section in enumerate(report.sections(ui.query, review, settings)):
+for n, section in enumerate(sections):
     st.subheader(section.title)
     ui.caption(section.caption)
     for i, part in enumerate(section.parts):

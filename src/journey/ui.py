@@ -6,7 +6,7 @@ import json
 import logging
 import threading
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
@@ -16,8 +16,9 @@ import polars as pl
 import streamlit as st
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
+from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
-from journey import access, audit, definitions, weekly
+from journey import access, audit, definitions, overlap, weekly
 from journey import filters as filters_module
 from journey import settings as settings_module
 from journey.access import AccessError, Scope, User
@@ -68,6 +69,17 @@ def query(name: str, **params: Any) -> pl.DataFrame:
 def _cached_query(url: str, version: int, name: str, key: str, _params: dict[str, Any]) -> pl.DataFrame:
     # `key` stands for the parameters in the cache key; `_params` (unhashed) carries their real types
     return _open(url).query(name, **_params)
+
+
+def together(*calls: Callable[[], Any]) -> list[Any]:
+    """The results of a page's independent parts, computed at the same time (journey.overlap); each thread runs
+    in this session, so its queries get the signed-in user's scope and share the query cache."""
+    session = get_script_run_ctx()
+
+    def in_session() -> None:
+        add_script_run_ctx(threading.current_thread(), session)
+
+    return overlap.together(*calls, prepare=in_session)
 
 
 def ensure_store() -> None:

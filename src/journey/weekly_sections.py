@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from journey import (
+    access,
     agent_charts,
     agent_detail,
     agents,
@@ -56,8 +57,13 @@ class Section:
 
 def sections(query: Query, week: Week, flt: Filters, settings: Settings) -> list[Section]:
     """Curve, agents and pipeline of `week` (the filters apply, their range does not)."""
-    return [curve_section(query, week, flt, settings), agents_section(query, week, flt, settings),
-            pipeline_section(query, week, flt, settings)]
+    return [build() for build in builders(query, week, flt, settings)]
+
+
+def builders(query: Query, week: Week, flt: Filters, settings: Settings) -> list[Callable[[], Section]]:
+    """The sections as independent calls, for a page to compute at the same time."""
+    return [partial(section, query, week, flt, settings)
+            for section in (curve_section, agents_section, pipeline_section)]
 
 
 # --- experience curve ------------------------------------------------------------------------------------
@@ -130,17 +136,18 @@ def ranked(movers: pl.DataFrame, change: str, top: int) -> pl.DataFrame:
 # --- agents ------------------------------------------------------------------------------------------------
 
 def agents_section(query: Query, week: Week, flt: Filters, settings: Settings) -> Section:
-    this = agents.report(query, flt.with_range(week.start, week.end), settings)
-    last = agents.report(query, flt.with_range(week.shift(-1).start, week.shift(-1).end), settings)
-    movers = agent_movers(this.scorecard, last.scorecard, settings.min_contacts)
-    top = this.scorecard.filter(pl.col("rank").is_not_null()).head(TOP_AGENTS).select(
+    # the scorecards only: the section shows neither the best agent per reason nor the team table
+    cells, last_cells = (agents.contact_cells(query, flt.with_range(days.start, days.end), settings)
+                         for days in (week, week.shift(-1)))
+    card, last_card = (access.visible(agents.scorecard(c, settings), access.EVERYONE) for c in (cells, last_cells))
+    movers = agent_movers(card, last_card, settings.min_contacts)
+    top = card.filter(pl.col("rank").is_not_null()).head(TOP_AGENTS).select(
         "rank", "agent_id", "agent_name", "team", "contacts", "fcr", "fcr_adjusted", "fcr_adjusted_low",
         "fcr_adjusted_high", "csat_pct", "repeat_7d", "composite")
-    chart = partial(agent_charts.volume_quality, this.scorecard, agent_detail.overall_fcr(this.cells),
-                    settings.min_contacts)
+    chart = partial(agent_charts.volume_quality, card, agent_detail.overall_fcr(cells), settings.min_contacts)
     caption = (f"Agent contacts of the week, as the Agents page shows them for these dates: mix-adjusted FCR with 95% "
                f"intervals, composite score and rank among agents with at least {settings.min_contacts} contacts. "
-               f"{agents.busiest_note(this.scorecard)}")
+               f"{agents.busiest_note(card)}")
     return Section("Agents", caption, [
         _table_or_note("Top movers: agents", movers, "Agents whose mix-adjusted FCR changed most against last week, "
                        f"in standard errors of the change; agents with at least {settings.min_contacts} contacts in "
