@@ -82,11 +82,11 @@ def frame(query: Query, settings: Settings) -> Filters:
 def overview_page(query: Query, settings: Settings) -> None:
     flt = frame(query, settings)
     now = datetime.now(UTC).replace(tzinfo=None)
-    (report_, _), _, (_, weeks) = together(
-        lambda: weekly.tiles(query, flt, settings),
-        lambda: overview.forecast_tile(query, overview.forecast_as_of(flt, datetime.now(settings.zone).date()), flt,
-                                       settings),
-        lambda: overview.curves(query, flt, settings))
+    as_of = overview.forecast_as_of(flt, datetime.now(settings.zone).date())
+    (report_, _), (_, weeks), *forecasts = together(
+        lambda: weekly.tiles(query, flt, settings), lambda: overview.curves(query, flt, settings),
+        *overview.forecast_parts(query, as_of, flt, settings))
+    overview.tile_of(as_of, *forecasts)
     overview.alerts(query, flt, settings, report_.values, weeks, now)
 
 

@@ -8,11 +8,11 @@ from journey import curve_charts, definitions, kpis, overview, ui, weekly
 
 flt = ui.filters()
 settings = ui.settings()
-(report, sparklines), forecast, (result, weeks) = ui.together(
-    lambda: weekly.tiles(ui.query, flt, settings),
-    lambda: overview.forecast_tile(ui.query, overview.forecast_as_of(flt, datetime.now(settings.zone).date()), flt,
-                                   settings),
-    lambda: overview.curves(ui.query, flt, settings))
+as_of = overview.forecast_as_of(flt, datetime.now(settings.zone).date())
+(report, sparklines), (result, weeks), *forecasts = ui.together(
+    lambda: weekly.tiles(ui.query, flt, settings), lambda: overview.curves(ui.query, flt, settings),
+    *overview.forecast_parts(ui.query, as_of, flt, settings))
+forecast = overview.tile_of(as_of, *forecasts)
 links = flt.to_query()
 TILE_HEIGHT = 190  # pixels: tiles line up whether or not they have a sparkline
 

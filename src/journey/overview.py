@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import partial
+from typing import Any
 
 import polars as pl
 
@@ -67,9 +69,19 @@ def forecast_as_of(flt: Filters, today: date) -> date:
 
 def forecast_tile(query: Query, as_of: date, flt: Filters, settings: Settings) -> ForecastTile:
     """The as-of month's forecast by the preferred method (`pipeline.preferred_forecast`) against quota."""
-    best = pipeline.preferred_forecast(query, as_of, flt, settings)
+    return tile_of(as_of, *(part() for part in forecast_parts(query, as_of, flt, settings)))
+
+
+def forecast_parts(query: Query, as_of: date, flt: Filters, settings: Settings) -> list[Callable[[], Any]]:
+    """The tile's two forecasts as independent calls, for a page to compute at the same time: the preferred one as
+    of `as_of`, and both methods' a week earlier (the change)."""
+    return [partial(pipeline.preferred_forecast, query, as_of, flt, settings),
+            partial(pipeline.forecasts, query, as_of - timedelta(days=7), flt, settings, with_backtest=False)]
+
+
+def tile_of(as_of: date, best: pipeline.PreferredForecast, week_ago: pipeline.Forecasts) -> ForecastTile:
+    """The tile from `forecast_parts`' results."""
     month = best.months.row(0, named=True)
-    week_ago = pipeline.forecasts(query, as_of - timedelta(days=7), flt, settings, with_backtest=False)
     earlier = week_ago.method(best.method)
     # a week earlier the month was the as-of month or the one after it: always within that horizon
     before = earlier.filter(pl.col("period") == month["period"])["forecast"]
