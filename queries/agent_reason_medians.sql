@@ -9,11 +9,13 @@ handles as (
         interactions.reason,
         interactions.handle_seconds
     from interactions
-    inner join agents on agents.agent_id = interactions.agent_id
-    where interactions.started_at >= :start_ts
+    -- handled by an agent: an import rejects a contact whose agent_id names no agent, so no join to agents
+    where interactions.agent_id is not null
+        and interactions.started_at >= :start_ts
         and interactions.started_at < :end_ts
         and (:all_channels or interactions.channel in :channels)
-        and (:all_teams or agents.team in :teams)
+        and (:all_teams or interactions.agent_id in (
+            select agent_id from agents where not :all_teams and team in :teams))
         -- the guard inside the subquery lets DuckDB skip reading customers when there is no filter
         and (:all_segments or interactions.customer_id in (
             select customer_id from customers where not :all_segments and segment in :segments))
