@@ -5,11 +5,12 @@ from datetime import UTC, datetime
 import streamlit as st
 
 from journey import curve_charts, definitions, kpis, overview, ui, weekly
+from journey.overlap import together
 
 flt = ui.filters()
 settings = ui.settings()
 as_of = overview.forecast_as_of(flt, datetime.now(settings.zone).date())
-(report, sparklines), (result, weeks), *forecasts = ui.together(
+(report, sparklines), (result, weeks), *forecasts = together(
     lambda: weekly.tiles(ui.query, flt, settings), lambda: overview.curves(ui.query, flt, settings),
     *overview.forecast_parts(ui.query, as_of, flt, settings))
 forecast = overview.tile_of(as_of, *forecasts)

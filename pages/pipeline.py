@@ -3,6 +3,7 @@
 import streamlit as st
 
 from journey import definitions, pipeline, pipeline_charts, pipeline_flow, ui
+from journey.overlap import together
 
 flt = ui.filters()
 settings = ui.settings()
@@ -19,7 +20,7 @@ def forecasts() -> tuple[pipeline.Forecasts, pipeline.PreferredForecast]:
     return computed, pipeline.preferred(ui.query, computed, flt, settings)
 
 
-(result, best), closed, states = ui.together(forecasts, lambda: pipeline_flow.closed_cells(ui.query, flt, settings),
+(result, best), closed, states = together(forecasts, lambda: pipeline_flow.closed_cells(ui.query, flt, settings),
                                              lambda: pipeline_flow.week_states(ui.query, as_of, flt, settings))
 ui.caption(f"Open pipeline and forecasts as of the start of {as_of:%d %b %Y}; conversion, win/loss and cycle over "
            f"deals closed {flt.start:%d %b %Y} – {flt.end:%d %b %Y}. Segment and region filter deals by their "

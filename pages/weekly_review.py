@@ -6,6 +6,7 @@ import polars as pl
 import streamlit as st
 
 from journey import definitions, report, ui, weekly, weekly_sections
+from journey.overlap import together
 from journey.store import StoreError, open_store
 
 flt = ui.filters()
@@ -26,7 +27,7 @@ st.sidebar.selectbox("Week", [str(w) for w in (week.shift(k) for k in range(26, 
                      key="weekly_week", on_change=_move_range,
                      help="The last complete ISO week (Monday–Sunday) of the date range; choosing one moves the range")
 
-review, *sections = ui.together(lambda: report.review(ui.query, week, flt, settings),
+review, *sections = together(lambda: report.review(ui.query, week, flt, settings),
                                 *weekly_sections.builders(ui.query, week, flt, settings))
 st.title(f"Weekly review {week}")
 ui.caption(f"{week.start:%A %d %B} – {week.end:%A %d %B %Y} ({settings.time_zone}), against the week before and "

@@ -2,10 +2,11 @@
 
 import threading
 import time
+from collections.abc import Callable
 
 import pytest
 
-from journey.overlap import together
+from journey.overlap import hand_over, together
 
 
 def test_parts_run_at_the_same_time_and_come_back_in_order() -> None:
@@ -22,12 +23,19 @@ def test_parts_run_at_the_same_time_and_come_back_in_order() -> None:
     assert len({name for _, name in results}) == 3
 
 
-def test_every_other_thread_is_prepared_first() -> None:
-    prepared: set[str] = set()
-    seen = together(lambda: threading.current_thread().name in prepared,
-                    lambda: threading.current_thread().name in prepared,
-                    prepare=lambda: prepared.add(threading.current_thread().name))
-    assert seen == [False, True]
+SESSION = threading.local()  # what a caller hands over to the parts it starts
+
+
+def test_every_part_gets_what_the_caller_hands_over() -> None:
+    def handover() -> Callable[[], None]:
+        user = getattr(SESSION, "user", None)
+        return lambda: setattr(SESSION, "user", user)
+
+    hand_over(handover)
+    SESSION.user = "mona"
+    assert together(*[lambda: getattr(SESSION, "user", None)] * 3) == ["mona", "mona", "mona"]
+    SESSION.user = "bo"  # a later call hands over what the caller has then
+    assert together(*[lambda: getattr(SESSION, "user", None)] * 2) == ["bo", "bo"]
 
 
 def test_an_error_is_raised_as_its_part_raised_it_after_every_part_ended() -> None:

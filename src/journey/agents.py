@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from journey import access
+from journey import access, overlap
 from journey.access import EVERYONE, Scope
 from journey.filters import Filters
 from journey.settings import Settings
@@ -91,10 +91,11 @@ def contact_cells(query: Query, flt: Filters, settings: Settings, agent_id: str 
     `scope` under pseudonyms. The AHT ratio's parts divide by each reason's median handle time over the range and
     filters, which is not additive: its own query, the same for every agent and week of one range."""
     params = flt.params(settings)
-    cells = query("agent_contact_cells", **params | scope.params() | {
-        "by_week": by_week, "all_agents": agent_id is None, "agent_ids": [] if agent_id is None else [agent_id],
-    })
-    return conform(with_aht_ratio(cells, query("agent_reason_medians", **params)))
+    cells, medians = overlap.together(
+        lambda: query("agent_contact_cells", **params | scope.params() | {
+            "by_week": by_week, "all_agents": agent_id is None, "agent_ids": [] if agent_id is None else [agent_id]}),
+        lambda: query("agent_reason_medians", **params))
+    return conform(with_aht_ratio(cells, medians))
 
 
 def with_aht_ratio(cells: pl.DataFrame, medians: pl.DataFrame) -> pl.DataFrame:

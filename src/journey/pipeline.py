@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import polars as pl
 
-from journey import access, definitions, forecast
+from journey import access, definitions, forecast, overlap
 from journey.filters import Filters, local_midnight_utc
 from journey.settings import Settings
 
@@ -104,7 +105,8 @@ def states(query: Query, as_of: date, months: int, flt: Filters, settings: Setti
     months before its month (the backtest's), two queries in all; both frames carry the day as as_of_date."""
     params = {**scope(flt, settings), "as_of_date": as_of, "base_date": forecast.month_start(as_of),
               "first_step": 1, "last_step": months}
-    cells, outcomes = (run(query, name, **params) for name in ("pipeline_open_cells", "pipeline_stage_outcomes"))
+    cells, outcomes = overlap.together(*(partial(run, query, name, **params)
+                                         for name in ("pipeline_open_cells", "pipeline_stage_outcomes")))
     stages = [forecast.stage_probabilities(outcomes.filter(pl.col("as_of_date") == day).drop("as_of_date"),
                                            settings).select(pl.lit(day, pl.Date).alias("as_of_date"), pl.all())
               for day in [*forecast.backtest_months(as_of, months), as_of]]
@@ -122,11 +124,11 @@ def timing_cells(query: Query, as_of: date, flt: Filters, settings: Settings, ba
     common = {**scope(flt, settings), "horizon_months": forecast.HORIZON_MONTHS, "first_step": 1}
     if not backtest:
         return run(query, "pipeline_timing_cells", **common, base_date=as_of, last_step=forecast.LOOKBACK_MONTHS)
-    last = forecast.LOOKBACK_MONTHS + settings.backtest_months
-    frames = [run(query, "pipeline_timing_cells", **common, base_date=forecast.month_start(as_of), last_step=last)]
+    bases = [(forecast.month_start(as_of), forecast.LOOKBACK_MONTHS + settings.backtest_months)]
     if as_of.day != 1:
-        frames.append(run(query, "pipeline_timing_cells", **common, base_date=as_of,
-                          last_step=forecast.LOOKBACK_MONTHS))
+        bases.append((as_of, forecast.LOOKBACK_MONTHS))
+    frames: list[pl.DataFrame] = overlap.together(*(
+        partial(run, query, "pipeline_timing_cells", **common, base_date=base, last_step=last) for base, last in bases))
     return pl.concat(frames)
 
 
@@ -143,9 +145,10 @@ def forecasts(query: Query, as_of: date, flt: Filters, settings: Settings, with_
     months = forecast.backtest_months(as_of, settings.backtest_months) if with_backtest else []
     first = months[0] if months else forecast.month_start(as_of)
     window = {"start_ts": instant(first, settings), "end_ts": instant(as_of, settings)}
-    won = run(query, "pipeline_won_monthly", **{**scope(flt, settings), **window})
-    cells = timing_cells(query, as_of, flt, settings, with_backtest)
-    by_day, stages_by_day = states(query, as_of, len(months), flt, settings)
+    won, cells, (by_day, stages_by_day) = overlap.together(
+        lambda: run(query, "pipeline_won_monthly", **{**scope(flt, settings), **window}),
+        lambda: timing_cells(query, as_of, flt, settings, with_backtest),
+        lambda: states(query, as_of, len(months), flt, settings))
     all_rates = forecast.timing_rates_of(cells, [*months, as_of], settings)
     backtest = forecast.backtest_forecasts(by_day, stages_by_day, all_rates, months).with_columns(
         actual=pl.Series([float(won.filter(pl.col("close_month") == month)["won_amount_sum"].sum())

@@ -65,21 +65,24 @@ def query(name: str, **params: Any) -> pl.DataFrame:
     return _cached_query(current.url, current.data_version(), name, key, params)
 
 
+def _session_handover() -> Callable[[], None]:
+    """A page's part computed in a thread of its own (journey.overlap) runs in the session of the page that started
+    it: the signed-in user, their scope, the query cache."""
+    session = get_script_run_ctx(suppress_warning=True)
+
+    def join_session() -> None:
+        add_script_run_ctx(threading.current_thread(), session)
+
+    return join_session
+
+
+overlap.hand_over(_session_handover)
+
+
 @st.cache_data(ttl=3600, max_entries=512, show_spinner=False)
 def _cached_query(url: str, version: int, name: str, key: str, _params: dict[str, Any]) -> pl.DataFrame:
     # `key` stands for the parameters in the cache key; `_params` (unhashed) carries their real types
     return _open(url).query(name, **_params)
-
-
-def together(*calls: Callable[[], Any]) -> list[Any]:
-    """The results of a page's independent parts, computed at the same time (journey.overlap); each thread runs
-    in this session, so its queries get the signed-in user's scope and share the query cache."""
-    session = get_script_run_ctx()
-
-    def in_session() -> None:
-        add_script_run_ctx(threading.current_thread(), session)
-
-    return overlap.together(*calls, prepare=in_session)
 
 
 def ensure_store() -> None:
