@@ -193,7 +193,7 @@ def _reference_problem(frame: pl.DataFrame, column: Column, keys: Keys, lookup: 
     """Ids that neither the folder's valid rows nor the store hold (a rejected row counts as absent)."""
     table = column.references or ""
     problem = pl.col(_name("problem", column.name))
-    candidates = _minus(frame[column.name].drop_nulls().unique(), keys.valid.get(table))
+    candidates = _minus(frame[column.name].drop_nulls(), keys.valid.get(table)).unique()
     unknown = _minus(candidates, lookup(table, candidates)) if candidates.len() else candidates
     if unknown.is_empty():
         return problem
@@ -205,9 +205,11 @@ def _reference_problem(frame: pl.DataFrame, column: Column, keys: Keys, lookup: 
 
 
 def _minus(values: pl.Series, other: pl.Series | None) -> pl.Series:
-    """The values not in `other` (a hash anti-join: fast on millions of ids)."""
+    """The values not in `other`, each occurrence (hashing the smaller side: fast on millions of ids)."""
     if other is None or other.is_empty() or values.is_empty():
         return values
+    if other.len() < values.len():
+        return values.filter(~values.is_in(other.implode()).fill_null(False))
     return values.to_frame("id").join(other.to_frame("id"), on="id", how="anti")["id"]
 
 
