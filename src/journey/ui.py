@@ -71,7 +71,8 @@ def _session_handover() -> Callable[[], None]:
     session = get_script_run_ctx(suppress_warning=True)
 
     def join_session() -> None:
-        add_script_run_ctx(threading.current_thread(), session)
+        if session is not None:  # else the library is called outside a page (the benchmark): nothing to join
+            add_script_run_ctx(threading.current_thread(), session)
 
     return join_session
 
