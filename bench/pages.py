@@ -125,12 +125,8 @@ def agents_page(query: Query, settings: Settings) -> None:
 def pipeline_page(query: Query, settings: Settings) -> None:
     flt = frame(query, settings)
     as_of = pipeline.today(settings)
-
-    def forecasts() -> tuple[pipeline.Forecasts, pipeline.PreferredForecast]:
-        result = pipeline.forecasts(query, as_of, flt, settings)
-        return result, pipeline.preferred(query, result, flt, settings)
-
-    (result, best), closed, states = together(forecasts, lambda: pipeline_flow.closed_cells(query, flt, settings),
+    (result, best), closed, states = together(lambda: pipeline.with_preferred(query, as_of, flt, settings),
+                                              lambda: pipeline_flow.closed_cells(query, flt, settings),
                                               lambda: pipeline_flow.week_states(query, as_of, flt, settings))
     pipeline.headline(result, best)
     pipeline_flow.funnel(query, result.open_cells, result.probabilities, flt, settings)

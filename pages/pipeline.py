@@ -13,15 +13,9 @@ today = pipeline.today(settings)
 as_of = picker.date_input("As of", value=ui.day_in_url("as_of", today), key="pipeline_as_of",
                           help="The pipeline at the start of this day: only what happened before it counts.")
 ui.keep_day_in_url("as_of", as_of, today)
-
-
-def forecasts() -> tuple[pipeline.Forecasts, pipeline.PreferredForecast]:
-    computed = pipeline.forecasts(ui.query, as_of, flt, settings)
-    return computed, pipeline.preferred(ui.query, computed, flt, settings)
-
-
-(result, best), closed, states = together(forecasts, lambda: pipeline_flow.closed_cells(ui.query, flt, settings),
-                                             lambda: pipeline_flow.week_states(ui.query, as_of, flt, settings))
+(result, best), closed, states = together(lambda: pipeline.with_preferred(ui.query, as_of, flt, settings),
+                                          lambda: pipeline_flow.closed_cells(ui.query, flt, settings),
+                                          lambda: pipeline_flow.week_states(ui.query, as_of, flt, settings))
 ui.caption(f"Open pipeline and forecasts as of the start of {as_of:%d %b %Y}; conversion, win/loss and cycle over "
            f"deals closed {flt.start:%d %b %Y} – {flt.end:%d %b %Y}. Segment and region filter deals by their "
            "customer, team by their owner; channel does not apply to opportunities.")

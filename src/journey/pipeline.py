@@ -195,7 +195,14 @@ class PreferredForecast:
 
 def preferred_forecast(query: Query, as_of: date, flt: Filters, settings: Settings) -> PreferredForecast:
     """The as-of month and the two after it by the preferred method, with quota (None under segment/region)."""
-    return preferred(query, forecasts(query, as_of, flt, settings), flt, settings)
+    return with_preferred(query, as_of, flt, settings)[1]
+
+
+def with_preferred(query: Query, as_of: date, flt: Filters, settings: Settings) -> tuple[Forecasts,
+                                                                                       PreferredForecast]:
+    """The forecasts as of `as_of` and the preferred one against quota (what the Pipeline page shows)."""
+    result = forecasts(query, as_of, flt, settings)
+    return result, preferred(query, result, flt, settings)
 
 
 def preferred(query: Query, result: Forecasts, flt: Filters, settings: Settings) -> PreferredForecast:
