@@ -7,6 +7,7 @@ import re
 import threading
 import time
 import uuid
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -27,10 +28,30 @@ LOAD_CHUNK_ROWS = 500_000
 # DuckDB lets one process write a file or several read it, and in one process one configuration at a time:
 # a connection that meets the other kind waits this long (writers longer: a viewer's query is short)
 BUSY_WAIT_SEC = {"read": 1.0, "write": 30.0}
+# a page's results are thousands of rows: the extra copy DuckDB warns of costs less than Python rows would
+warnings.filterwarnings("ignore", "Arrow output on a DB-API result", UserWarning)
 # Opening a DuckDB database costs ~15 ms whatever its size, and a page runs a dozen queries back to back: the
 # read-only stores of a process keep it open between them, until this long after the last query, and never
 # longer than the second figure in a row (then they rest as long, so a writer waiting for the file gets it).
 READER_HOLD_SEC = (0.2, 2.0)
+
+
+def _as_rows_type(frame: pl.DataFrame | pl.Series) -> pl.DataFrame:
+    """A DuckDB result read as Arrow (four times faster than Python rows for a page's thousands), typed as Python
+    rows would type it: integers as Int64, floats as Float64, dictionaries as strings."""
+    assert isinstance(frame, pl.DataFrame)
+    as_rows = {name: _rows_type(dtype) for name, dtype in frame.schema.items()}
+    return frame.cast({name: dtype for name, dtype in as_rows.items() if dtype is not None})
+
+
+def _rows_type(dtype: pl.DataType) -> pl.DataType | None:
+    if dtype.is_integer() and dtype != pl.Int64 or isinstance(dtype, pl.Decimal) and dtype.scale == 0:
+        return pl.Int64()
+    if dtype == pl.Float32:
+        return pl.Float64()
+    if isinstance(dtype, pl.Categorical | pl.Enum):
+        return pl.String()
+    return None
 
 
 class StoreError(RuntimeError):
@@ -58,6 +79,8 @@ class Store:
             if self.use_rollups and name in rollups.ROUTES:
                 name = rollups.choose(name, params, self._remembered("rollup_meta", lambda: _rollup_meta(connection)))
             result = connection.execute(*_statement(query_text(name), params))
+            if self.dialect == "duckdb":
+                return _as_rows_type(pl.from_arrow(result.cursor.to_arrow_table()))
             columns = list(result.keys())
             rows = result.fetchall()
         return pl.DataFrame([tuple(r) for r in rows], schema=columns, orient="row",
