@@ -80,13 +80,15 @@ ranked as (
         revenue_prior_6m,
         revenue_growth,
         count(*) over () as population_count,
-        row_number() over (order by margin desc, customer_id) as margin_rank,
-        ntile(100) over (order by margin desc, customer_id) as margin_percentile,
-        row_number() over (order by revenue_growth desc, customer_id) as growth_rank,
+        -- values equal to a millionth are ties, ranked by customer_id: a float sum's last bits depend on the order
+        -- its rows were added in (0.1 + 0.2 + 0.3 > 0.3 + 0.2 + 0.1), which differs between runs and engines
+        row_number() over (order by round(margin * 1000000) desc, customer_id) as margin_rank,
+        ntile(100) over (order by round(margin * 1000000) desc, customer_id) as margin_percentile,
+        row_number() over (order by round(revenue_growth * 1000000) desc, customer_id) as growth_rank,
         -- a running sum minus the row itself: PostgreSQL re-adds a frame ending before the row for every row
         sum(margin) over (
-            order by margin desc, customer_id rows between unbounded preceding and current row) - margin
-            as margin_before,
+            order by round(margin * 1000000) desc, customer_id rows between unbounded preceding and current row)
+            - margin as margin_before,
         sum(greatest(margin, 0)) over () as positive_margin_total
     from customer_values
 ),
@@ -173,8 +175,8 @@ chosen as (
         customer_id,
         count(*) over () as group_count,
         case :group
-            when 'below_marginal_cost' then margin
-            when 'fastest_growing' then -revenue_growth
+            when 'below_marginal_cost' then round(margin * 1000000)
+            when 'fastest_growing' then -round(revenue_growth * 1000000)
             when 'most_contacts' then -contacts_count
             else margin_rank
         end as sort_key

@@ -245,6 +245,16 @@ def test_a_load_forgets_the_kept_view_until_it_is_ranked_again_and_other_views_r
     assert kept == [False, True, False, False, False]  # a filter, another margin, another range
 
 
+def test_a_view_kept_under_another_ranking_is_not_read(store: Store, settings: Settings,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    seed_value(store)
+    kept: list[bool] = []
+    customers.value_report(recording(store, kept), VIEW, settings)
+    monkeypatch.setattr(customers, "RANKING", customers.RANKING + 1)  # a later Journey ranking otherwise
+    customers.value_report(recording(store, kept), VIEW, settings)
+    assert kept == [True, False]
+
+
 def test_a_store_without_contacts_keeps_no_view(store: Store, settings: Settings) -> None:
     store.load({"customers": frame([{"customer_id": "c1", "name": "Ann", "segment": "smb", "region": "north"}])},
                settings)
@@ -541,3 +551,30 @@ def test_scatter_points_sample_evenly_by_margin_rank(store: Store, settings: Set
     # 4 customers, at most 2 points: every 2nd by margin rank (c4 1st, c1 2nd, c2 3rd, c3 4th)
     points = customers.value_report(store.query, MARCH, settings).points
     assert points.select("customer_id", "group").rows() == [("c1", "other"), ("c3", "below marginal cost")]
+
+
+def test_margins_equal_but_for_float_noise_rank_by_customer_id(store: Store, settings: Settings) -> None:
+    # in floating point 0.1 + 0.2 + 0.3 = 0.6000000000000001 and 0.3 + 0.2 + 0.1 = 0.6: the same revenue, summed in
+    # order of time. x1 and x2 are equal in margin and growth, as are y1 and y2 (an sms contact each, cost 0.5);
+    # each pair ranks by id, where the noise alone would put the other first
+    ascending, descending = (0.1, 0.2, 0.3), (0.3, 0.2, 0.1)
+    store.load({
+        "customers": frame([{"customer_id": c, "name": c, "segment": "smb", "region": "north"}
+                            for c in ("x1", "x2", "y1", "y2")]),
+        "orders": frame([
+            _order(f"o{customer}{day}", customer, f"2026-03-{day:02d} 10:00:00", amount, "delivered")
+            for customer, amounts in (("x1", descending), ("x2", ascending), ("y1", ascending), ("y2", descending))
+            for day, amount in zip((2, 3, 4), amounts, strict=True)]),
+        "interactions": frame([
+            _contact(f"i{c}", c, n, "sms", "inbound", "service", "billing", "2026-03-05 09:00:00", n)
+            for c in ("y1", "y2")]),
+    })
+    margin = {order: sum(order, 0.0) * settings.gross_margin for order in (ascending, descending)}
+    assert margin[ascending] > margin[descending] and margin[ascending] - 0.5 > margin[descending] - 0.5  # the noise
+
+    def first(group: str) -> str:
+        return str(customers.customer_list(store.query, MARCH, settings, group).rows["customer_id"][0])
+
+    # most valuable: ceil(0.2 × 4) = 1 customer; fastest growing: all four grew by the same 0.6
+    assert [first(group) for group in ("all", "most_valuable", "fastest_growing", "below_marginal_cost")] == [
+        "x1", "x1", "x1", "y1"]

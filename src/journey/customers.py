@@ -114,9 +114,12 @@ _VIEW_PARAMS = ("start_ts", "end_ts", "orders_from_ts", "recent_start_ts", "prio
                 *(f"cost_{channel}" for channel in schema.CHANNELS))
 
 
+RANKING = 2  # how customer_value.sql ranks (2: ties within a millionth by id); a view kept by another is not read
+
+
 def view_key(params: dict[str, Any]) -> str:
     """The parameters that decide the kept view's values and ranks, as one string."""
-    return json.dumps({name: str(params[name]) for name in _VIEW_PARAMS}, sort_keys=True)
+    return json.dumps({"ranking": RANKING, **{name: str(params[name]) for name in _VIEW_PARAMS}}, sort_keys=True)
 
 
 def stored_view_params(newest: date, settings: Settings) -> dict[str, Any]:
