@@ -37,9 +37,8 @@ def tile(column: st.delta_generator.DeltaGenerator, name: str) -> None:
         help_text += f"\n\nTarget: {ui.format_value(name, target.value)} ({target.better} is better) — {status}."
     line = [v for v in sparklines[name] if v is not None]
     column.metric(definitions.label(name), ui.format_value(name, value),
-                  delta=None if change is None else ui.format_change(name, change), delta_color=ui.delta_color(target),
-                  help=help_text, border=True, chart_data=line if len(line) > 1 else None, chart_type="line",
-                  height=TILE_HEIGHT)
+                  **ui.delta(name, change, ui.delta_color(target)), help=help_text, border=True,
+                  chart_data=line if len(line) > 1 else None, chart_type="line", height=TILE_HEIGHT)
     column.caption(f"{ui.status_icon(status)} target {ui.format_value(name, target.value)}" if target
                    else f"{ui.status_icon(status)} no target")
     link(column, overview.EXPLAINED_BY[name])
@@ -47,8 +46,8 @@ def tile(column: st.delta_generator.DeltaGenerator, name: str) -> None:
 
 def forecast_tile(column: st.delta_generator.DeltaGenerator) -> None:
     column.metric(f"Forecast {forecast.period:%b}", ui.format_value("forecast", forecast.forecast),
-                  delta=None if forecast.change is None else ui.format_change("forecast", forecast.change),
-                  help=overview.forecast_help(forecast), border=True, height=TILE_HEIGHT)
+                  **ui.delta("forecast", forecast.change, "normal"), help=overview.forecast_help(forecast),
+                  border=True, height=TILE_HEIGHT)
     quota = (f"{forecast.to_quota:.0%} of quota {ui.format_value('quota', forecast.quota)}"
              if forecast.quota and forecast.to_quota is not None else "no quota")
     column.caption(f"{ui.status_icon(forecast.status)} {quota}")
@@ -63,7 +62,10 @@ forecast_tile(second[-1])
 left, right = st.columns([2, 3])
 with left:
     st.subheader("Experience curve")
-    st.plotly_chart(curve_charts.small(result), width="stretch")
+    if result.ratings:
+        st.plotly_chart(curve_charts.small(result), width="stretch")
+    else:
+        st.info("No stage ratings in this range with these filters, so there is no curve to draw.")
     ui.caption(f"Stage scores (100 × mean of (rating − 1) / 4) over the range against the peers' benchmarks (dotted); "
                f"★ = a peak, at least {settings.peak_margin:g} points above the best peer.")
     link(left, "journey")

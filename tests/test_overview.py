@@ -8,6 +8,7 @@ from datetime import date, datetime
 import polars as pl
 import pytest
 from conftest import frame, run_page
+from streamlit.proto.Metric_pb2 import Metric
 from test_kpis import MARCH, _seed
 from test_pipeline import AS_OF
 from test_pipeline import _seed as _pipeline_seed
@@ -284,3 +285,23 @@ def test_overview_alerts_lost_peak_and_links_to_the_page_that_explains_it(app_st
     assert links[-6:] == [("journey", query), ("customers", query), ("journey", query), ("journey", query),
                           ("customers", query), ("data_health", query)]
     assert len(app.get("plotly_chart")) == 1  # the curve in small
+
+
+def test_a_change_that_shows_as_zero_has_no_sign_arrow_or_colour() -> None:
+    assert ui.delta("contacts", 0, "off") == {"delta": "0", "delta_color": "off", "delta_arrow": "off"}
+    assert ui.delta("fcr", -0.0004, "normal") == {"delta": "0.0 pts", "delta_color": "off", "delta_arrow": "off"}
+    assert ui.delta("fcr", -0.0006, "normal") == {"delta": "-0.1 pts", "delta_color": "normal"}
+    assert ui.delta("aht_seconds", 12.4, "inverse") == {"delta": "+12", "delta_color": "inverse"}
+    assert ui.delta("revenue", None, "off") == {"delta": None}
+
+
+def test_overview_of_an_empty_store_shows_unchanged_tiles_without_arrows(app_store: Store) -> None:
+    app = run_page("dashboard.py", MARCH_QUERY)
+    assert not app.exception
+    tiles = {metric.label: metric for metric in app.metric}
+    none, gray = Metric.MetricDirection.NONE, Metric.MetricColor.GRAY
+    for label in ("Contacts", "Revenue"):
+        shown = tiles[label]
+        assert (shown.value, shown.delta, shown.proto.direction, shown.proto.color) == ("0", "0", none, gray), label
+    assert [info.value for info in app.info] == [
+        "No stage ratings in this range with these filters, so there is no curve to draw."]

@@ -72,8 +72,9 @@ def test_report_html_has_the_numbers_filters_notes_and_no_external_urls(store: S
     assert "in both weeks. None this week.</p>" in text
     rest = _outside_plotly(text)
     assert not re.search(r"https?://|//cdn|<link|\bsrc=|@import", rest, re.I)
-    # trend, curve, agents' volume against quality, forecast by method, the week's pipeline waterfall
-    assert rest.count("Plotly.newPlot(") == 5
+    # trend, agents' volume against quality, forecast by method, the week's pipeline waterfall; no rating, no curve
+    assert rest.count("Plotly.newPlot(") == 4
+    assert "<h3>The week&#x27;s curve</h3><p class=\"caption\">No stage ratings this week" in text
 
 
 def test_report_of_an_empty_week_says_so(store: Store) -> None:

@@ -82,6 +82,9 @@ def test_weekly_review_on_an_empty_store_says_so(app_store: Store, reports_dir: 
     assert not app.exception and not app.error
     assert app.info[0].value.startswith("No contacts, surveys, journeys or orders in 2026-W11")
     assert app.dataframe[0].value["this_week"].tolist()[:2] == ["0", "–"]
+    notes = [caption.value for caption in app.caption]
+    assert "No stage ratings this week, so there is no curve to draw." in notes
+    assert "No agent contacts this week, so there is nothing to plot." in notes
 
 
 def test_weekly_review_corrects_a_bad_link(app_store: Store, reports_dir: Path) -> None:

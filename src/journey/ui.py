@@ -438,6 +438,17 @@ def format_change(name: str, change: float) -> str:
     return f"{change:+,.0f}" if definitions.kind(name) in ("count", "money", "seconds") else f"{change:+,.1f}"
 
 
+def delta(name: str, change: float | None, color: str) -> dict[str, Any]:
+    """st.metric's delta arguments for a change, coloured as `color` says: a change that shows as zero ('+0',
+    '-0.0 pts') moved neither way, so it shows without sign, arrow or colour."""
+    if change is None:
+        return {"delta": None}
+    text = format_change(name, change)
+    if not any(digit in text for digit in "123456789"):
+        return {"delta": text.lstrip("+-"), "delta_color": "off", "delta_arrow": "off"}
+    return {"delta": text, "delta_color": color}
+
+
 def delta_color(target: Target | None) -> str:
     """Green for a change in the better direction; grey when no direction is better (e.g. contacts)."""
     if target is None:

@@ -77,10 +77,12 @@ def curve_section(query: Query, week: Week, flt: Filters, settings: Settings) ->
         pl.col("score_last", "score_this", "score_change").round(1))
     caption = (f"{peak_sentence(changes)} Score = 100 × mean((rating − 1) / 4) over the week's ratings; a peak beats "
                f"the best peer's benchmark by at least {settings.peak_margin:g} points.")
+    chart = (Part("The week's curve", partial(curve_charts.figure, this.curve, this.peers, this.change),
+                  "Our stage scores (solid) against each peer's benchmark (dotted); ★ = a peak, with its margin; under "
+                  "each stage its ratings and the change against last week.") if this.ratings else
+             Part("The week's curve", pl.DataFrame(), "No stage ratings this week, so there is no curve to draw."))
     return Section("Experience curve", caption, [
-        Part("The week's curve", partial(curve_charts.figure, this.curve, this.peers, this.change),
-             "Our stage scores (solid) against each peer's benchmark (dotted); ★ = a peak, with its margin; under "
-             "each stage its ratings and the change against last week."),
+        chart,
         Part("Per stage", table, "Score week change: against the week before."),
         _table_or_note("Top movers: stages", movers, "Stage scores, overall and per region and segment, that changed "
                        f"most, in standard errors of the change; cells with at least {MIN_STAGE_RATINGS} ratings in "
@@ -154,7 +156,8 @@ def agents_section(query: Query, week: Week, flt: Filters, settings: Settings) -
                        "both weeks."),
         _table_or_note(f"Top {TOP_AGENTS} of the week", agents.display(top), "By composite score (highest first)."),
         Part("Volume is not quality", chart, "Contacts handled against mix-adjusted FCR (bars: 95% interval); dotted: "
-             "all agents."),
+             "all agents.") if card.height else
+        Part("Volume is not quality", pl.DataFrame(), "No agent contacts this week, so there is nothing to plot."),
     ])
 
 
