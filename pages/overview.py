@@ -36,18 +36,19 @@ def tile(column: st.delta_generator.DeltaGenerator, name: str) -> None:
     if target:
         help_text += f"\n\nTarget: {ui.format_value(name, target.value)} ({target.better} is better) — {status}."
     line = [v for v in sparklines[name] if v is not None]
-    column.metric(definitions.label(name), ui.format_value(name, value),
-                  **ui.delta(name, change, ui.delta_color(target)), help=help_text, border=True,
-                  chart_data=line if len(line) > 1 else None, chart_type="line", height=TILE_HEIGHT)
+    column.metric(definitions.label(name), ui.format_tile(name, value),
+                  **ui.delta(name, change, ui.delta_color(target)), help=ui.tile_help(name, value, help_text),
+                  border=True, chart_data=line if len(line) > 1 else None, chart_type="line", height=TILE_HEIGHT)
     column.caption(f"{ui.status_icon(status)} target {ui.format_value(name, target.value)}" if target
                    else f"{ui.status_icon(status)} no target")
     link(column, overview.EXPLAINED_BY[name])
 
 
 def forecast_tile(column: st.delta_generator.DeltaGenerator) -> None:
-    column.metric(f"Forecast {forecast.period:%b}", ui.format_value("forecast", forecast.forecast),
-                  **ui.delta("forecast", forecast.change, "normal"), help=overview.forecast_help(forecast),
-                  border=True, height=TILE_HEIGHT)
+    column.metric(f"Forecast {forecast.period:%b}", ui.format_tile("forecast", forecast.forecast),
+                  **ui.delta("forecast", forecast.change, "normal"),
+                  help=ui.tile_help("forecast", forecast.forecast, overview.forecast_help(forecast)), border=True,
+                  height=TILE_HEIGHT)
     quota = (f"{forecast.to_quota:.0%} of quota {ui.format_value('quota', forecast.quota)}"
              if forecast.quota and forecast.to_quota is not None else "no quota")
     column.caption(f"{ui.status_icon(forecast.status)} {quota}")

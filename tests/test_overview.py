@@ -29,7 +29,7 @@ def test_overview_tiles_equal_journey_kpis(app_store: Store, capsys: pytest.Capt
     assert cli.main(["kpis", "--from", "2026-03-01", "--to", "2026-03-16", "--format", "json"]) == 0
     expected = json.loads(capsys.readouterr().out)
     shown = {metric.label: metric.value for metric in app.metric}
-    tiles = {definitions.label(name): ui.format_value(name, expected[name]) for name in kpis.KPI_NAMES}
+    tiles = {definitions.label(name): ui.format_tile(name, expected[name]) for name in kpis.KPI_NAMES}
     assert {label: shown[label] for label in tiles} == tiles
     assert shown["FCR"] == "33.3%" and shown["Revenue"] == "180"
 
@@ -293,6 +293,8 @@ def test_a_change_that_shows_as_zero_has_no_sign_arrow_or_colour() -> None:
     assert ui.delta("fcr", -0.0006, "normal") == {"delta": "-0.1 pts", "delta_color": "normal"}
     assert ui.delta("aht_seconds", 12.4, "inverse") == {"delta": "+12", "delta_color": "inverse"}
     assert ui.delta("revenue", None, "off") == {"delta": None}
+    assert ui.delta("revenue", -124_446, "off") == {"delta": "-124.4k", "delta_color": "off"}
+    assert ui.delta("revenue", 1_342_049, "normal") == {"delta": "+1.34M", "delta_color": "normal"}
 
 
 def test_overview_of_an_empty_store_shows_unchanged_tiles_without_arrows(app_store: Store) -> None:
@@ -305,3 +307,13 @@ def test_overview_of_an_empty_store_shows_unchanged_tiles_without_arrows(app_sto
         assert (shown.value, shown.delta, shown.proto.direction, shown.proto.color) == ("0", "0", none, gray), label
     assert [info.value for info in app.info] == [
         "No stage ratings in this range with these filters, so there is no curve to draw."]
+
+
+def test_tiles_show_large_counts_and_money_in_thousands_or_millions_with_the_whole_value_in_the_help() -> None:
+    shown = [ui.format_tile("revenue", value) for value in (99_999, 100_000, 836_200, 999_949, 999_950, 1_342_049,
+                                                              -124_446, 2.5e10)]
+    assert shown == ["99,999", "100.0k", "836.2k", "999.9k", "1.00M", "1.34M", "-124.4k", "25.00B"]
+    assert [ui.format_tile("contacts", 5_151), ui.format_tile("fcr", 0.641), ui.format_tile("aht_seconds", 494_123),
+            ui.format_tile("revenue", None)] == ["5,151", "64.1%", "494,123 s", "–"]
+    assert ui.tile_help("revenue", 836_200, "Revenue in the range.") == "Revenue in the range.\n\nExactly 836,200."
+    assert ui.tile_help("revenue", 5_151, "Revenue in the range.") == "Revenue in the range."

@@ -429,6 +429,24 @@ def columns(frame: pl.DataFrame) -> dict[str, Any]:
 
 
 format_value = weekly.show  # one display form for KPI values, in tiles, tables and the report
+# from, unit, suffix, decimals: each from where the smaller unit would print 1,000.0
+COMPACT = ((999_995_000, 1e9, "B", 2), (999_950, 1e6, "M", 2), (100_000, 1e3, "k", 1))
+
+
+def format_tile(name: str, value: float | int | None) -> str:
+    """A value as a tile shows it: as format_value, but counts and money from 100,000 on in thousands, millions or
+    billions ('836.2k', '1.34M'), which fit a tile of six in a row where '836,200' was cut to '836,…'."""
+    if value is not None and definitions.kind(name) in ("count", "money"):
+        for start, unit, suffix, decimals in COMPACT:
+            if abs(value) >= start:
+                return f"{value / unit:,.{decimals}f}{suffix}"
+    return format_value(name, value)
+
+
+def tile_help(name: str, value: float | int | None, text: str) -> str:
+    """A tile's help, with the whole value where the tile shows it in thousands or millions."""
+    whole = format_value(name, value)
+    return text if format_tile(name, value) == whole else f"{text}\n\nExactly {whole}."
 
 
 def format_change(name: str, change: float) -> str:
@@ -439,11 +457,12 @@ def format_change(name: str, change: float) -> str:
 
 
 def delta(name: str, change: float | None, color: str) -> dict[str, Any]:
-    """st.metric's delta arguments for a change, coloured as `color` says: a change that shows as zero ('+0',
-    '-0.0 pts') moved neither way, so it shows without sign, arrow or colour."""
+    """st.metric's delta arguments for a change, in the tile's form (format_tile), coloured as `color` says: a change
+    that shows as zero ('+0', '-0.0 pts') moved neither way, so it shows without sign, arrow or colour."""
     if change is None:
         return {"delta": None}
-    text = format_change(name, change)
+    compact = format_tile(name, change)
+    text = format_change(name, change) if compact == format_value(name, change) else "+" * (change > 0) + compact
     if not any(digit in text for digit in "123456789"):
         return {"delta": text.lstrip("+-"), "delta_color": "off", "delta_arrow": "off"}
     return {"delta": text, "delta_color": color}
