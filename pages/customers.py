@@ -20,8 +20,8 @@ ui.caption(f"{flt.start:%d %b %Y} – {flt.end:%d %b %Y}: customers with a non-c
 
 def metrics(names: list[str], values: dict[str, float | int | None]) -> None:
     for column, name in zip(st.columns(len(names)), names, strict=True):
-        shown = f"{values[name]:,}" if isinstance(values[name], int) else ui.format_value(name, values[name])
-        column.metric(definitions.label(name), shown, help=definitions.HELP[name])
+        column.metric(definitions.label(name), ui.format_tile(name, values[name]),
+                      help=ui.tile_help(name, values[name], definitions.HELP[name]))
 
 
 def chart(figure: go.Figure, text: str) -> None:

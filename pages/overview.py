@@ -49,7 +49,7 @@ def forecast_tile(column: st.delta_generator.DeltaGenerator) -> None:
                   **ui.delta("forecast", forecast.change, "normal"),
                   help=ui.tile_help("forecast", forecast.forecast, overview.forecast_help(forecast)), border=True,
                   height=TILE_HEIGHT)
-    quota = (f"{forecast.to_quota:.0%} of quota {ui.format_value('quota', forecast.quota)}"
+    quota = (f"{forecast.to_quota:.0%} of quota {ui.format_tile('quota', forecast.quota)}"
              if forecast.quota and forecast.to_quota is not None else "no quota")
     column.caption(f"{ui.status_icon(forecast.status)} {quota}")
     link(column, overview.EXPLAINED_BY["forecast"], as_of=forecast.as_of.isoformat())  # the same forecast there

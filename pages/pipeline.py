@@ -25,7 +25,7 @@ if flt.channel:
 
 def headline() -> None:
     for column, (label, name, value, help_text) in zip(st.columns(4), pipeline.headline(result, best), strict=True):
-        column.metric(label, ui.format_value(name, value), help=help_text, border=True)
+        column.metric(label, ui.format_tile(name, value), help=ui.tile_help(name, value, help_text), border=True)
 
 
 def funnel() -> None:
@@ -37,7 +37,8 @@ def funnel() -> None:
     with right:
         ui.table(pipeline.display(stages), "pipeline_funnel", key="pipeline_funnel")
         for column, (name, value) in zip(st.columns(4), speed.values().items(), strict=True):
-            column.metric(definitions.label(name), ui.format_value(name, value), help=definitions.HELP.get(name))
+            column.metric(definitions.label(name), ui.format_tile(name, value),
+                          help=ui.tile_help(name, value, definitions.HELP.get(name, "")))
     ui.caption("Open deals and amount per stage as of the day. Conversion: of the deals closed in the range that were "
                "in the stage, the share whose next step was a later stage or a win; days in stage: their mean time in "
                "it. Velocity = open deals × win rate × mean won amount / cycle days (amount per day).")

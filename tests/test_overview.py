@@ -311,9 +311,11 @@ def test_overview_of_an_empty_store_shows_unchanged_tiles_without_arrows(app_sto
 
 def test_tiles_show_large_counts_and_money_in_thousands_or_millions_with_the_whole_value_in_the_help() -> None:
     shown = [ui.format_tile("revenue", value) for value in (99_999, 100_000, 836_200, 999_949, 999_950, 1_342_049,
-                                                              -124_446, 2.5e10)]
-    assert shown == ["99,999", "100.0k", "836.2k", "999.9k", "1.00M", "1.34M", "-124.4k", "25.00B"]
+                                                              9_999_000, 115_130_000, -124_446, 2.5e10)]
+    assert shown == ["99,999", "100.0k", "836.2k", "999.9k", "1.00M", "1.34M", "10.0M", "115.1M", "-124.4k", "25.0B"]
     assert [ui.format_tile("contacts", 5_151), ui.format_tile("fcr", 0.641), ui.format_tile("aht_seconds", 494_123),
             ui.format_tile("revenue", None)] == ["5,151", "64.1%", "494,123 s", "–"]
+    assert [ui.format_tile("velocity_per_day", value) for value in (9_593.6, 1_980_123.4, 5_151)] == [
+        "9,593.6", "1.98M", "5,151"]
     assert ui.tile_help("revenue", 836_200, "Revenue in the range.") == "Revenue in the range.\n\nExactly 836,200."
     assert ui.tile_help("revenue", 5_151, "Revenue in the range.") == "Revenue in the range."

@@ -429,17 +429,21 @@ def columns(frame: pl.DataFrame) -> dict[str, Any]:
 
 
 format_value = weekly.show  # one display form for KPI values, in tiles, tables and the report
-# from, unit, suffix, decimals: each from where the smaller unit would print 1,000.0
-COMPACT = ((999_995_000, 1e9, "B", 2), (999_950, 1e6, "M", 2), (100_000, 1e3, "k", 1))
+# from, unit, suffix: each from where the smaller unit would print 1,000.0
+COMPACT = ((999_950_000, 1e9, "B"), (999_950, 1e6, "M"), (100_000, 1e3, "k"))
 
 
 def format_tile(name: str, value: float | int | None) -> str:
-    """A value as a tile shows it: as format_value, but counts and money from 100,000 on in thousands, millions or
-    billions ('836.2k', '1.34M'), which fit a tile of six in a row where '836,200' was cut to '836,…'."""
-    if value is not None and definitions.kind(name) in ("count", "money"):
-        for start, unit, suffix, decimals in COMPACT:
+    """A value as a tile shows it: as format_value, but counts, money and other plain numbers from 100,000 on in
+    thousands, millions or billions, at most four digits ('836.2k', '1.34M', '115.1M'), which fit a tile of six in a
+    row where '836,200' was cut to '836,…'."""
+    if value is not None and definitions.kind(name) in ("count", "money", "plain"):
+        for start, unit, suffix in COMPACT:
             if abs(value) >= start:
-                return f"{value / unit:,.{decimals}f}{suffix}"
+                scaled = value / unit
+                return f"{scaled:,.{2 if abs(round(scaled, 2)) < 10 else 1}f}{suffix}"
+        if isinstance(value, int):
+            return f"{value:,}"  # a whole number of days or customers, not '5,151.0'
     return format_value(name, value)
 
 
