@@ -75,7 +75,8 @@ def value_section() -> None:
     listed = report.listed if group == report_group else customers.customer_list(ui.query, flt, settings, group)
     ui.table(listed.rows, f"customers_{group}", key="customers_list")
     ui.caption(f"{listed.rows.height:,} of {listed.total:,} customers. Growth: revenue in the 6 months up to "
-               f"{flt.end:%d %b %Y} minus the 6 months before; fastest growing = the top 20% by growth, growth > 0.")
+               f"{flt.end:%d %b %Y} minus the 6 months before; fastest growing = the top 20% by growth, growth > 0. "
+               "Equal values (to a millionth) are listed by customer id.")
     for dimension in ("segment", "region"):
         ui.table(customers.groups_by(cells, dimension), f"customer_groups_by_{dimension}", key=f"groups_{dimension}")
     ui.caption("The groups by segment and by region: counts and totals of each.")
