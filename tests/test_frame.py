@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
@@ -28,6 +29,23 @@ def test_csv_output_writes_booleans_like_json_and_missing_as_empty(capsys: pytes
                           "day": [date(2026, 3, 1), None]})
     cli.emit(frame, "csv")
     assert capsys.readouterr().out == "agent_id,ranked,qa,day\nA1,true,81.5,2026-03-01\nA2,false,,\n"
+
+
+def test_machine_outputs_give_floats_to_twelve_significant_digits(capsys: pytest.CaptureFixture[str]) -> None:
+    # 0.1 + 0.2 + 0.3 and 0.3 + 0.2 + 0.1 differ in their last bit, as a parallel sum's order can make them
+    noisy, exact = 0.1 + 0.2 + 0.3, 0.3 + 0.2 + 0.1
+    assert noisy != exact
+
+    def printed(value: dict[str, object] | pl.DataFrame, fmt: str) -> str:
+        cli.emit(value, fmt)
+        return capsys.readouterr().out
+
+    shown = [printed({"fcr": fcr, "forecast": [{"amount": amount, "count": 3}], "missing": None}, "json")
+             for fcr, amount in ((noisy, 102665051.15252708), (exact, 102665051.1525271))]
+    assert shown[0] == shown[1]
+    assert json.loads(shown[0]) == {"fcr": 0.6, "forecast": [{"amount": 102665051.153, "count": 3}], "missing": None}
+    assert printed(pl.DataFrame({"agent_id": ["A1"], "fcr": [noisy], "contacts": [12]}), "csv") == (
+        "agent_id,fcr,contacts\nA1,0.6,12\n")
 
 
 def test_first_start_builds_the_whole_demo_store_and_a_half_built_one_never_counts(

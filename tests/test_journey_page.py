@@ -44,9 +44,9 @@ def test_journey_page_curve_equals_journey_curve(app_store: Store, capsys: pytes
     assert not app.exception and not app.error
     expected = _cli(capsys)
     shown = _table(app, "peak")
-    # the page shows points to one decimal and top-box as a share; the rest is the CLI's value
-    assert [(r["stage"], r["score"], r["top_box_share"], r["ratings"], r["peer_best"], r["points_over_best_peer"],
-             r["peak"]) for r in shown] == [
+    # the page shows points to one decimal and top-box as a share; the rest is the CLI's value (floats to 12 digits)
+    assert [cli.settled((r["stage"], r["score"], r["top_box_share"], r["ratings"], r["peer_best"],
+                         r["points_over_best_peer"], r["peak"])) for r in shown] == [
         (e["stage"], None if e["score"] is None else round(e["score"], 1), e["top_box"], e["ratings"],
          e["peer_best"], None if e["margin"] is None else round(e["margin"], 1), e["peak"]) for e in expected]
     assert [e["peak"] for e in expected] == [True, False, True, False, False]  # find (exactly 5) and buy (7.5)
